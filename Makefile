@@ -1,0 +1,172 @@
+# xdpsec build. `make` builds everything into build/; `make test` installs
+# what is missing, then runs every test; see README.md.
+#
+# Layout: engine/ (ESP/AH packet engine, library), bpf/ (BPF programs),
+# maps/ (shared map schemas), loader/ (the xdpsec CLI/daemon),
+# tests/ (unit, fuzz, bench, pytest).
+
+CC        ?= gcc
+CLANG     ?= clang-16
+BPFTOOL   ?= bpftool
+PYTHON    ?= /usr/bin/python3
+B         := build
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS    ?= -O2 -g
+CFLAGS    += $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE -fstack-protector-strong \
+             -march=x86-64-v2 -I. -I$(B)
+LDLIBS_ENGINE := -lcrypto
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+
+ENGINE_SRC := $(wildcard engine/*.c)
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/obj/%.o)
+ENGINE_ASAN_OBJ := $(ENGINE_SRC:%.c=$(B)/asan/obj/%.o)
+ENGINE_HDR := $(wildcard engine/*.h maps/*.h)
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
+
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+
+BENCH_SRC := $(wildcard tests/bench/*.c)
+
+BPF_SRC   := $(wildcard bpf/*.bpf.c)
+BPF_OBJ   := $(BPF_SRC:bpf/%.bpf.c=$(B)/bpf/%.bpf.o)
+BPF_SKEL  := $(BPF_SRC:bpf/%.bpf.c=$(B)/bpf/%.skel.h)
+BPF_HDR   := $(wildcard bpf/*.h bpf/lib/*.h maps/*.h)
+
+LOADER_SRC := $(wildcard loader/*.c loader/commands/*.c)
+LOADER_OBJ := $(LOADER_SRC:%.c=$(B)/obj/%.o)
+
+TARGETS := $(B)/libxdpsec-engine.a $(B)/libxdpsec-engine.so $(UNIT_BIN)
+ifneq ($(BENCH_SRC),)
+TARGETS += $(B)/xdpsec-bench
+endif
+ifneq ($(BPF_SRC),)
+TARGETS += $(BPF_SKEL)
+endif
+ifneq ($(LOADER_SRC),)
+TARGETS += $(B)/xdpsec
+endif
+
+.PHONY: all deps test unit unit-asan fuzz bench clean
+all: $(TARGETS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+# --- engine ---------------------------------------------------------------
+$(B)/gen/drop_names.h: maps/drop_reasons.h scripts/gen_names.awk
+	@mkdir -p $(@D)
+	$(Q)awk -v table=xs_drop_names -f scripts/gen_names.awk $< > $@
+
+ENGINE_HDR += $(B)/gen/drop_names.h
+$(B)/obj/%.o: %.c $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libxdpsec-engine.a: $(ENGINE_OBJ)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)ar rcs $@ $^
+
+$(B)/libxdpsec-engine.so: $(ENGINE_OBJ)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -shared -o $@ $^ $(LDLIBS_ENGINE)
+
+# --- unit tests (cmocka), plain and with ASan+UBSan -----------------------
+$(B)/tests/%: tests/unit/%.c $(B)/libxdpsec-engine.a $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(B)/libxdpsec-engine.a -lcmocka $(LDLIBS_ENGINE)
+
+$(B)/asan/obj/%.o: %.c $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC-SAN  $<")
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(B)/asan/tests/%: tests/unit/%.c $(ENGINE_ASAN_OBJ) $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC-SAN  $@")
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< -o $@ $(ENGINE_ASAN_OBJ) -lcmocka $(LDLIBS_ENGINE)
+
+unit: $(UNIT_BIN)
+unit-asan: $(UNIT_ASAN)
+
+# --- fuzzing (libFuzzer, clang-16) ----------------------------------------
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+$(B)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRC) $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_FLAGS) $< $(ENGINE_SRC) -o $@ $(LDLIBS_ENGINE)
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BIN)
+	$(Q)for f in $(FUZZ_BIN); do n=$$(basename $$f); \
+	  mkdir -p $(B)/fuzz/corpus-$$n; \
+	  echo "  RUN     $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	      -print_final_stats=1 $(B)/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
+	      2>$(B)/fuzz/$$n.log || { tail -50 $(B)/fuzz/$$n.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|Done' $(B)/fuzz/$$n.log; \
+	done
+
+# --- benchmark ------------------------------------------------------------
+$(B)/xdpsec-bench: $(BENCH_SRC) $(B)/libxdpsec-engine.a $(ENGINE_HDR)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -O3 $(BENCH_SRC) -o $@ $(B)/libxdpsec-engine.a $(LDLIBS_ENGINE)
+
+bench: $(B)/xdpsec-bench
+	@mkdir -p $(B)/bench
+	$(Q)$(B)/xdpsec-bench --json $(B)/bench/engine.json
+
+# --- BPF ------------------------------------------------------------------
+$(B)/vmlinux.h:
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  GEN     $@")
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+              -I. -I$(B) -Ibpf
+$(B)/bpf/%.tmp.o: bpf/%.bpf.c $(B)/vmlinux.h $(BPF_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  BPF     $<")
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(B)/bpf/%.bpf.o: $(B)/bpf/%.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
+	$(if $(Q),@echo "  SKEL    $@")
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# --- loader (xdpsec CLI and daemon) ---------------------------------------
+$(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-engine.a
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-engine.a -lbpf -lxdp -lelf -lz -lpthread $(LDLIBS_ENGINE)
+
+# --- tests ----------------------------------------------------------------
+# The whole suite: dependencies, build, then pytest drives everything
+# (C unit tests plain and under ASan+UBSan, bounded fuzzing, scapy
+# cross-checks, namespace tests) so one runner reports one total.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-asan $(FUZZ_BIN)
+	$(Q)$(PYTHON) -m pytest -p no:cacheprovider tests
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/* IPv4/IPv6 header helpers shared by ESP and AH. */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "ip.h"
+
+uint32_t xs_csum_add(uint32_t sum, const void *data, uint32_t len)
+{
+	const uint8_t *p = data;
+	uint64_t s = sum;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		uint32_t w[2];
+
+		memcpy(w, p, 8);
+		s += (uint64_t)w[0] + w[1];
+	}
+	for (; len >= 2; p += 2, len -= 2) {
+		uint16_t w;
+
+		memcpy(&w, p, 2);
+		s += w;
+	}
+	if (len) {
+		uint16_t w = 0;
+
+		memcpy(&w, p, 1);
+		s += w;
+	}
+	while (s >> 32)
+		s = (s & 0xffffffff) + (s >> 32);
+	return (uint32_t)s;
+}
+
+uint16_t xs_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+void xs_ipv4_set_csum(uint8_t *iph)
+{
+	uint32_t ihl = (iph[0] & 0x0f) * 4u;
+	uint16_t csum;
+
+	iph[10] = iph[11] = 0;
+	csum = xs_csum_fold(xs_csum_add(0, iph, ihl));
+	memcpy(iph + 10, &csum, 2);
+}
+
+static bool is_ipv6_exthdr(uint8_t nh)
+{
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
+	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS;
+}
+
+/* Length of the extension header at p[off], or 0 if it runs past len. */
+static uint32_t exthdr_len(const uint8_t *p, uint32_t len, uint32_t off,
+			   uint8_t type)
+{
+	uint32_t n;
+
+	if (off + 8 > len)
+		return 0;
+	n = type == IPPROTO_FRAGMENT ? 8 : (p[off + 1] + 1u) * 8;
+	return off + n > len ? 0 : n;
+}
+
+bool xs_ipv6_skip_exthdrs(const uint8_t *p, uint32_t len, uint32_t *off,
+			  uint8_t *proto)
+{
+	uint32_t o = XS_IPV6_HDR_LEN;
+	uint8_t nh;
+
+	if (len < XS_IPV6_HDR_LEN)
+		return false;
+	nh = p[6];
+	while (is_ipv6_exthdr(nh)) {
+		uint32_t n = exthdr_len(p, len, o, nh);
+
+		if (!n)
+			return false;
+		nh = p[o];
+		o += n;
+	}
+	*off = o;
+	*proto = nh;
+	return true;
+}
+
+bool xs_ipv6_insert_point(const uint8_t *p, uint32_t len, uint32_t *off,
+			  uint32_t *nh_off)
+{
+	uint32_t o = XS_IPV6_HDR_LEN, nho = 6;
+	uint8_t nh;
+
+	if (len < XS_IPV6_HDR_LEN)
+		return false;
+	nh = p[6];
+	while (is_ipv6_exthdr(nh)) {
+		uint32_t n = exthdr_len(p, len, o, nh);
+
+		if (!n)
+			return false;
+		/* destination options stay before ESP/AH only ahead of a routing header */
+		if (nh == IPPROTO_DSTOPTS && p[o] != IPPROTO_ROUTING)
+			break;
+		nho = o;
+		nh = p[o];
+		o += n;
+	}
+	*off = o;
+	*nh_off = nho;
+	return true;
+}

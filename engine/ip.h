@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/* IPv4/IPv6 header helpers shared by ESP and AH. */
+#ifndef XDPSEC_ENGINE_IP_H
+#define XDPSEC_ENGINE_IP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+	XS_IPV4_HDR_LEN = 20,
+	XS_IPV6_HDR_LEN = 40,
+	XS_UDP_HDR_LEN = 8,
+	XS_DEFAULT_TTL = 64,
+};
+
+/* One's-complement sum of len bytes folded to 16 bits, added to sum. */
+uint32_t xs_csum_add(uint32_t sum, const void *data, uint32_t len);
+uint16_t xs_csum_fold(uint32_t sum);
+/* Recompute the IPv4 header checksum of a header of ihl*4 bytes. */
+void xs_ipv4_set_csum(uint8_t *iph);
+/* Version nibble of the packet at p (0 if len is 0). */
+static inline unsigned xs_ip_version(const uint8_t *p, uint32_t len)
+{
+	return len ? p[0] >> 4 : 0;
+}
+
+/*
+ * Where ESP/AH goes in an IPv6 packet in transport mode (RFC 4303 3.1.1,
+ * RFC 4302 3.1.1): after hop-by-hop, routing and fragment headers and any
+ * destination options header that precedes a routing header. Sets *off to
+ * that offset and *nh_off to the offset of the next-header byte that must
+ * name the inserted header. Returns false if the chain is malformed or
+ * runs past len.
+ */
+bool xs_ipv6_insert_point(const uint8_t *p, uint32_t len, uint32_t *off,
+			  uint32_t *nh_off);
+
+/*
+ * Walk every IPv6 extension header up to the upper-layer header (or ESP/AH).
+ * Sets *off to its start and *proto to its type. false if malformed.
+ */
+bool xs_ipv6_skip_exthdrs(const uint8_t *p, uint32_t len, uint32_t *off,
+			  uint8_t *proto);
+
+#endif

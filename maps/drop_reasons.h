@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * Why a packet was not delivered. Shared by the BPF programs, the packet
+ * engine and the CLI. Numbers are stable: a retired reason keeps its number
+ * as XS_DROP_UNUSEDn and is never reused. The comment on each line is its
+ * printable name (tests/gen_names.py turns them into the name table).
+ */
+#ifndef XDPSEC_MAPS_DROP_REASONS_H
+#define XDPSEC_MAPS_DROP_REASONS_H
+
+enum xs_drop {
+	XS_OK = 0,			/* ok */
+	XS_DROP_SHORT_PACKET = 1,	/* short-packet */
+	XS_DROP_BAD_IP_HEADER = 2,	/* bad-ip-header */
+	XS_DROP_UNKNOWN_SPI = 3,	/* unknown-spi */
+	XS_DROP_REPLAY = 4,		/* replay */
+	XS_DROP_TOO_OLD = 5,		/* too-old */
+	XS_DROP_ICV_FAIL = 6,		/* icv-fail */
+	XS_DROP_BAD_PADDING = 7,	/* bad-padding */
+	XS_DROP_BAD_NEXT_HEADER = 8,	/* bad-next-header */
+	XS_DROP_LIFETIME_EXPIRED = 9,	/* lifetime-expired */
+	XS_DROP_SEQ_EXHAUSTED = 10,	/* seq-exhausted */
+	XS_DROP_DUMMY = 11,		/* dummy */
+	XS_DROP_NAT_KEEPALIVE = 12,	/* nat-keepalive */
+	XS_DROP_NO_ROOM = 13,		/* no-room */
+	XS_DROP_BAD_LENGTH = 14,	/* bad-length */
+	XS_DROP_WRONG_PROTO = 15,	/* wrong-proto */
+	XS_DROP_WRONG_SA = 16,		/* wrong-sa */
+	XS_DROP_BAD_ENCAP = 17,		/* bad-encap */
+	XS_DROP_BAD_AH_HEADER = 18,	/* bad-ah-header */
+	XS_DROP_CRYPTO_ERROR = 19,	/* crypto-error */
+	XS_DROP_NOT_IPSEC = 20,		/* not-ipsec */
+	XS_DROP__MAX
+};
+
+#endif
