@@ -56,11 +56,6 @@ enum xs_drop xs_ah_out(struct xs_sa *sa, struct xs_pkt *pkt);
 enum xs_drop xs_ah_in(struct xs_sa *sa, struct xs_pkt *pkt,
 		      const struct xs_rx_info *info);
 
-/* Dispatch on sa->proto. */
-enum xs_drop xs_sa_out(struct xs_sa *sa, struct xs_pkt *pkt);
-enum xs_drop xs_sa_in(struct xs_sa *sa, struct xs_pkt *pkt,
-		      const struct xs_rx_info *info);
-
 /* Printable name of a drop reason ("icv-fail"). */
 const char *xs_drop_name(enum xs_drop why);
 

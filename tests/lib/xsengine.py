@@ -89,8 +89,11 @@ def lib():
         _lib.xs_sa_free.argtypes = [ctypes.c_void_p]
         _lib.xs_sa_take_events.argtypes = [ctypes.c_void_p]
         _lib.xs_sa_take_events.restype = ctypes.c_uint32
-        _lib.xs_sa_out.argtypes = [ctypes.c_void_p, ctypes.POINTER(Pkt)]
-        _lib.xs_sa_in.argtypes = [ctypes.c_void_p, ctypes.POINTER(Pkt), ctypes.POINTER(RxInfo)]
+        for f in ("xs_esp_out", "xs_ah_out"):
+            getattr(_lib, f).argtypes = [ctypes.c_void_p, ctypes.POINTER(Pkt)]
+        for f in ("xs_esp_in", "xs_ah_in"):
+            getattr(_lib, f).argtypes = [ctypes.c_void_p, ctypes.POINTER(Pkt),
+                                         ctypes.POINTER(RxInfo)]
         _lib.xs_rx_parse.argtypes = [ctypes.POINTER(Pkt), ctypes.POINTER(RxInfo)]
         _lib.xs_drop_name.restype = ctypes.c_char_p
         _lib.xs_test_sa_stats.argtypes = [ctypes.c_void_p]
@@ -138,6 +141,7 @@ class SA:
         c.soft_bytes, c.hard_bytes = soft_bytes, hard_bytes
         c.soft_packets, c.hard_packets = soft_packets, hard_packets
         self.family = family
+        self.proto = proto
         self._h = ctypes.c_void_p()
         why = ctypes.c_char_p()
         rc = lib().xs_sa_new(ctypes.byref(c), ctypes.byref(self._h), ctypes.byref(why))
@@ -163,7 +167,8 @@ class SA:
     def out(self, data):
         """Encapsulate an IP packet: (reason, bytes)."""
         buf, p = self._buf(bytes(data))
-        rc = lib().xs_sa_out(self._h, ctypes.byref(p))
+        fn = lib().xs_esp_out if self.proto == IPPROTO_ESP else lib().xs_ah_out
+        rc = fn(self._h, ctypes.byref(p))
         return DROP_NAMES.get(rc, rc), ctypes.string_at(p.data, p.len)
 
     def inp(self, data):
@@ -172,7 +177,8 @@ class SA:
         info = RxInfo()
         rc = lib().xs_rx_parse(ctypes.byref(p), ctypes.byref(info))
         if rc == 0:
-            rc = lib().xs_sa_in(self._h, ctypes.byref(p), ctypes.byref(info))
+            fn = lib().xs_esp_in if self.proto == IPPROTO_ESP else lib().xs_ah_in
+            rc = fn(self._h, ctypes.byref(p), ctypes.byref(info))
         return DROP_NAMES.get(rc, rc), ctypes.string_at(p.data, p.len)
 
     def events(self):
