@@ -154,9 +154,17 @@ uint32_t xs_sa_take_events(struct xs_sa *sa);
  * XS_DROP_LIFETIME_EXPIRED if the SA has expired or this packet would pass a
  * hard limit (the SA then expires). Raises the soft/hard events. Outbound
  * calls it before encrypting; inbound only after the ICV has verified, so
- * forged packets cannot use up an SA.
+ * forged packets cannot use up an SA. The limits are compared with
+ * sa->stats.packets/bytes, which the caller bumps for each packet it sends
+ * or delivers.
  */
 enum xs_drop xs_sa_charge(struct xs_sa *sa, uint32_t payload_len);
+/*
+ * Outbound: the next sequence number into *seq, or XS_DROP_SEQ_EXHAUSTED
+ * once it would pass seq_max (never wraps; raises XS_EV_SEQ_EXHAUSTED and
+ * expires the SA).
+ */
+enum xs_drop xs_sa_next_seq(struct xs_sa *sa, uint64_t *seq);
 /* Count a drop against the SA and return the reason (for `return drop(...)`). */
 static inline enum xs_drop xs_sa_drop(struct xs_sa *sa, enum xs_drop why)
 {
