@@ -42,4 +42,18 @@ bool xs_ipv6_insert_point(const uint8_t *p, uint32_t len, uint32_t *off,
 bool xs_ipv6_skip_exthdrs(const uint8_t *p, uint32_t len, uint32_t *off,
 			  uint8_t *proto);
 
+struct xs_sa;
+/* outer.c APIs: */
+/* Length of the tunnel-mode outer header of sa (IPv4 or IPv6, no options). */
+uint32_t xs_outer_hdr_len(const struct xs_sa *sa);
+/*
+ * Write the tunnel-mode outer header of sa at hdr for a packet of total_len
+ * bytes (outer header included, at most 65535 for IPv4, 65535 + 40 for IPv6)
+ * whose next protocol is proto. inner is the inner IPv4/IPv6 header, whose
+ * DSCP/ECN and DF the outer header copies; it must not overlap hdr. IPv4
+ * takes its identification from sa->ip_id++.
+ */
+void xs_outer_build(struct xs_sa *sa, uint8_t *hdr, uint32_t total_len,
+		    uint8_t proto, const uint8_t *inner);
+
 #endif

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The new outer IP header of tunnel mode (RFC 4301 5.1.2), shared by ESP and
+ * AH. DSCP is copied from the inner header; ECN is copied too (RFC 6040
+ * normal mode) unless XS_SA_NO_ECN asks for compatibility mode (ECN cleared).
+ * IPv4 DF is copied from an inner IPv4 header and set for an inner IPv6
+ * packet (IPv6 is never fragmented en route), unless XS_SA_DF_SET/CLEAR
+ * decide. The IPv6 flow label is left zero.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ip.h"
+#include "sa.h"
+
+enum {
+	ECN_MASK = 0x03,
+	IPV4_DF = 0x40,		/* in the high byte of flags/fragment offset */
+};
+
+uint32_t xs_outer_hdr_len(const struct xs_sa *sa)
+{
+	return sa->family == AF_INET6 ? XS_IPV6_HDR_LEN : XS_IPV4_HDR_LEN;
+}
+
+/* Traffic class byte (DSCP and ECN) of the inner IPv4 or IPv6 header. */
+static uint8_t inner_tos(const uint8_t *inner)
+{
+	if (inner[0] >> 4 == 6)
+		return (uint8_t)(inner[0] << 4 | inner[1] >> 4);
+	return inner[1];
+}
+
+static uint8_t outer_tos(const struct xs_sa *sa, const uint8_t *inner)
+{
+	uint8_t tos = inner_tos(inner);
+
+	if (sa->flags & XS_SA_NO_ECN)
+		tos &= (uint8_t)~ECN_MASK;
+	return tos;
+}
+
+static bool outer_df(const struct xs_sa *sa, const uint8_t *inner)
+{
+	if (sa->flags & XS_SA_DF_SET)
+		return true;
+	if (sa->flags & XS_SA_DF_CLEAR)
+		return false;
+	return inner[0] >> 4 == 6 || (inner[6] & IPV4_DF);
+}
+
+static uint8_t outer_ttl(const struct xs_sa *sa)
+{
+	return sa->ttl ? sa->ttl : XS_DEFAULT_TTL;
+}
+
+static void build_ipv4(struct xs_sa *sa, uint8_t *h, uint32_t total_len,
+		       uint8_t proto, const uint8_t *inner)
+{
+	uint16_t v;
+
+	h[0] = 0x45;
+	h[1] = outer_tos(sa, inner);
+	v = htons((uint16_t)total_len);
+	memcpy(h + 2, &v, 2);
+	v = htons(sa->ip_id++);
+	memcpy(h + 4, &v, 2);
+	h[6] = outer_df(sa, inner) ? IPV4_DF : 0;
+	h[7] = 0;
+	h[8] = outer_ttl(sa);
+	h[9] = proto;
+	memcpy(h + 12, sa->src, 4);
+	memcpy(h + 16, sa->dst, 4);
+	xs_ipv4_set_csum(h);
+}
+
+static void build_ipv6(struct xs_sa *sa, uint8_t *h, uint32_t total_len,
+		       uint8_t proto, const uint8_t *inner)
+{
+	uint8_t tc = outer_tos(sa, inner);
+	uint16_t plen = htons((uint16_t)(total_len - XS_IPV6_HDR_LEN));
+
+	h[0] = (uint8_t)(0x60 | tc >> 4);
+	h[1] = (uint8_t)(tc << 4);
+	h[2] = h[3] = 0;
+	memcpy(h + 4, &plen, 2);
+	h[6] = proto;
+	h[7] = outer_ttl(sa);
+	memcpy(h + 8, sa->src, 16);
+	memcpy(h + 24, sa->dst, 16);
+}
+
+void xs_outer_build(struct xs_sa *sa, uint8_t *hdr, uint32_t total_len,
+		    uint8_t proto, const uint8_t *inner)
+{
+	if (sa->family == AF_INET6)
+		build_ipv6(sa, hdr, total_len, proto, inner);
+	else
+		build_ipv4(sa, hdr, total_len, proto, inner);
+}
