@@ -183,18 +183,15 @@ static void write_udp(const struct xs_sa *sa, uint8_t *ip, uint32_t ip_hl,
 	memcpy(u + 6, &csum, 2);
 }
 
-static void write_headers(struct xs_sa *sa, struct xs_pkt *pkt,
-			  const struct out_plan *pl)
+/* IP header: before encryption, as the outer header copies the inner one. */
+static void write_ip_header(struct xs_sa *sa, uint8_t *p, uint32_t len,
+			    const struct out_plan *pl)
 {
-	uint8_t *p = pkt->data;
-
 	if (sa->mode == XS_MODE_TRANSPORT)
-		fix_transport_header(sa, p, pkt->len, pl);
+		fix_transport_header(sa, p, len, pl);
 	else
-		xs_outer_build(sa, p, pkt->len, sa->flags & XS_SA_UDP_ENCAP ?
+		xs_outer_build(sa, p, len, sa->flags & XS_SA_UDP_ENCAP ?
 			       IPPROTO_UDP : IPPROTO_ESP, p + pl->push);
-	if (sa->flags & XS_SA_UDP_ENCAP)
-		write_udp(sa, p, pl->outer_len + pl->keep, pkt->len);
 }
 
 enum xs_drop xs_esp_out(struct xs_sa *sa, struct xs_pkt *pkt)
@@ -224,11 +221,13 @@ enum xs_drop xs_esp_out(struct xs_sa *sa, struct xs_pkt *pkt)
 	esp = pkt->data + pl.outer_len + pl.keep + xs_esp_encap_len(sa);
 	xs_put32(esp, sa->spi);
 	xs_put32(esp + 4, (uint32_t)seq);
+	write_ip_header(sa, pkt->data, pkt->len + sa->icv_len, &pl);
 	why = protect(sa, esp, plain, seq);
 	if (why != XS_OK)
 		return xs_sa_drop(sa, why);
 	xs_pkt_put(pkt, sa->icv_len);
-	write_headers(sa, pkt, &pl);
+	if (sa->flags & XS_SA_UDP_ENCAP)
+		write_udp(sa, pkt->data, pl.outer_len + pl.keep, pkt->len);
 	sa->stats.packets++;
 	sa->stats.bytes += orig_len;
 	return XS_OK;
