@@ -242,6 +242,22 @@ static void test_jumps(void **state)
 	}
 }
 
+/* Sliding costs at most one pass over the ring, however far top moves. */
+static void test_huge_jump(void **state)
+{
+	struct xs_replay r;
+
+	replay_new(&r, 65536, true, 1);
+	for (uint64_t n = 2; n < 70000; n++)
+		xs_replay_advance(&r, n);
+	xs_replay_advance(&r, 1ull << 62);
+	assert_int_equal(r.top, 1ull << 62);
+	for (uint32_t k = 0; k < r.nwords; k++)
+		assert_int_equal(r.bitmap[k], k ? 0 : 1);
+	expect(&r, 0xffffffff, (1ull << 62) - 1, XS_OK);
+	xs_replay_destroy(&r);
+}
+
 /* A number left of the window changes nothing, even given to advance. */
 static void test_advance_too_old_ignored(void **state)
 {
@@ -677,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_duplicates_in_window),
 		cmocka_unit_test(test_jumps),
+		cmocka_unit_test(test_huge_jump),
 		cmocka_unit_test(test_advance_too_old_ignored),
 		cmocka_unit_test(test_esn_rollover),
 		cmocka_unit_test(test_esn_case_a),
