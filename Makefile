@@ -59,7 +59,7 @@ ifneq ($(LOADER_SRC),)
 TARGETS += $(B)/xdpsec
 endif
 
-.PHONY: all deps test unit unit-asan fuzz bench clean
+.PHONY: all deps test unit unit-asan fuzz fuzz-seeds bench clean
 all: $(TARGETS)
 
 deps:
@@ -105,10 +105,20 @@ unit-asan: $(UNIT_ASAN)
 
 # --- fuzzing (libFuzzer, clang-16) ----------------------------------------
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-$(B)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRC) $(ENGINE_HDR)
+$(B)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_FLAGS) $< $(ENGINE_SRC) -o $@ $(LDLIBS_ENGINE)
+
+# The committed seeds of fuzz_esp_in: valid packets for each of its SAs.
+$(B)/fuzz-tools/gen_esp_in_seeds: tests/fuzz/gen_esp_in_seeds.c tests/fuzz/fuzz_esp_sas.h $(B)/libxdpsec-engine.a
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(B)/libxdpsec-engine.a $(LDLIBS_ENGINE)
+
+fuzz-seeds: $(B)/fuzz-tools/gen_esp_in_seeds
+	@mkdir -p tests/fuzz/corpus/fuzz_esp_in
+	$(Q)$< tests/fuzz/corpus/fuzz_esp_in
 
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_BIN)
