@@ -15,6 +15,7 @@
 
 struct bench_opts {
 	const char *json;
+	const char *alg, *size;		/* only these rows (for profiling) */
 	int cpu;
 	int rounds, warmup;
 };
@@ -30,7 +31,8 @@ static void usage(FILE *f)
 		"  --json PATH  also write the figures as JSON (directories are created)\n"
 		"  --cpu N      pin to CPU N (default: the last online CPU)\n"
 		"  --rounds N   timed rounds of %d packets per figure (default 1001)\n"
-		"  --warmup N   untimed rounds first (default 50)\n",
+		"  --warmup N   untimed rounds first (default 50)\n"
+		"  --alg NAME, --size NAME  only that algorithm / size (64, 512, 1400, imix)\n",
 		BENCH_BATCH);
 }
 
@@ -41,6 +43,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "alg", required_argument, NULL, 'a' },
+		{ "size", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -58,6 +62,10 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->rounds = atoi(optarg);
 		else if (c == 'w')
 			o->warmup = atoi(optarg);
+		else if (c == 'a')
+			o->alg = optarg;
+		else if (c == 's')
+			o->size = optarg;
 		else {
 			usage(c == 'h' ? stdout : stderr);
 			exit(c == 'h' ? 0 : 2);
@@ -216,15 +224,19 @@ int main(int argc, char **argv)
 	if (!res)
 		return 1;
 	for (a = 0; a < bench_nalgs; a++)
-		for (w = 0; w < bench_nworkloads; w++, n++)
+		for (w = 0; w < bench_nworkloads; w++) {
+			if ((o.alg && strcmp(o.alg, bench_algs[a].name)) ||
+			    (o.size && strcmp(o.size, bench_workloads[w]->name)))
+				continue;
 			if (measure(&env, &bench_algs[a], bench_workloads[w],
-				    &res[n])) {
+				    &res[n++])) {
 				fprintf(stderr, "bench: %s %s B failed\n",
 					bench_algs[a].name,
 					bench_workloads[w]->name);
 				free(res);
 				return 1;
 			}
+		}
 	bench_print_table(&env, res, n);
 	bench_print_goals(res, n);
 	a = o.json ? bench_write_json(o.json, &env, res, n) : 0;
