@@ -32,17 +32,15 @@ static EVP_CIPHER_CTX *cipher_ctx_new(const char *name, const uint8_t *key,
 	return ctx;
 }
 
-/* At most max pieces, each readable and short enough for an int length. */
+/* A scattered-input piece: readable, and short enough for an int length. */
+static int piece_ok(const struct xs_buf *b)
+{
+	return (b->p || !b->len) && b->len <= INT_MAX;
+}
+
 static int pieces_ok(const struct xs_buf *in, int n, int max)
 {
-	int i;
-
-	if (n < 0 || n > max || (n > 0 && !in))
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((!in[i].p && in[i].len) || in[i].len > INT_MAX)
-			return 0;
-	return 1;
+	return n >= 0 && n <= max && (n == 0 || in);
 }
 
 /* ---- AEAD: AES-GCM, GMAC, ChaCha20-Poly1305 ----------------------------- */
@@ -50,6 +48,7 @@ static int pieces_ok(const struct xs_buf *in, int n, int max)
 struct xs_aead {
 	EVP_CIPHER_CTX *ctx;	/* keyed once; direction chosen per call */
 	int tag_len;
+	uint8_t sink[XS_CBC_BLOCK_LEN];	/* final's output: stream modes write none */
 };
 
 static const char *aead_cipher_name(enum xs_aead_alg alg, size_t key_len,
@@ -99,7 +98,8 @@ void xs_aead_free(struct xs_aead *a)
 /*
  * Loads the nonce, feeds the AAD pieces and en/decrypts data in place. The
  * GCM and ChaCha20-Poly1305 key schedules do not depend on the direction,
- * so one context serves both seal and open.
+ * so one context serves both seal and open. Pieces are checked as they are
+ * fed: a bad one fails the call and the next call re-initialises.
  */
 static int aead_run(struct xs_aead *a, const uint8_t *nonce, int enc,
 		    const struct xs_buf *aad, int naad, uint8_t *data,
@@ -108,13 +108,13 @@ static int aead_run(struct xs_aead *a, const uint8_t *nonce, int enc,
 	int i, outl;
 
 	if (!a || !nonce || (len && !data) || len > INT_MAX ||
-	    !pieces_ok(aad, naad, XS_AEAD_MAX_AAD))
-		return 0;
-	if (!EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, enc, NULL))
+	    !pieces_ok(aad, naad, XS_AEAD_MAX_AAD) ||
+	    !EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, enc, NULL))
 		return 0;
 	for (i = 0; i < naad; i++)
-		if (aad[i].len && !EVP_CipherUpdate(a->ctx, NULL, &outl,
-						    aad[i].p, (int)aad[i].len))
+		if (aad[i].len && (!piece_ok(&aad[i]) ||
+				   !EVP_CipherUpdate(a->ctx, NULL, &outl,
+						     aad[i].p, (int)aad[i].len)))
 			return 0;
 	return !len || EVP_CipherUpdate(a->ctx, data, &outl, data, (int)len);
 }
@@ -123,12 +123,11 @@ int xs_aead_seal(struct xs_aead *a, const uint8_t nonce[XS_AEAD_NONCE_LEN],
 		 const struct xs_buf *aad, int naad,
 		 uint8_t *data, size_t len, uint8_t *tag)
 {
-	uint8_t none[XS_CBC_BLOCK_LEN];	/* stream modes write nothing at final */
 	int outl;
 
 	if (!tag || !aead_run(a, nonce, 1, aad, naad, data, len))
 		return -1;
-	if (EVP_CipherFinal_ex(a->ctx, none, &outl) <= 0 ||
+	if (EVP_CipherFinal_ex(a->ctx, a->sink, &outl) <= 0 ||
 	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, a->tag_len,
 				tag) <= 0)
 		return -1;
@@ -144,14 +143,13 @@ int xs_aead_open(struct xs_aead *a, const uint8_t nonce[XS_AEAD_NONCE_LEN],
 		 const struct xs_buf *aad, int naad,
 		 uint8_t *data, size_t len, const uint8_t *tag)
 {
-	uint8_t none[XS_CBC_BLOCK_LEN];
 	int outl;
 
 	if (!tag || !aead_run(a, nonce, 0, aad, naad, data, len))
 		return -1;
 	if (EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, a->tag_len,
 				(void *)tag) <= 0 ||
-	    EVP_CipherFinal_ex(a->ctx, none, &outl) <= 0)
+	    EVP_CipherFinal_ex(a->ctx, a->sink, &outl) <= 0)
 		return -1;
 	return 0;
 }
@@ -281,7 +279,8 @@ size_t xs_hmac(struct xs_hmac *h, const struct xs_buf *in, int nin,
 		return 0;
 	ok = EVP_MD_CTX_copy_ex(h->work, h->inner);
 	for (i = 0; ok && i < nin; i++)
-		ok = EVP_DigestUpdate(h->work, in[i].p, in[i].len);
+		ok = piece_ok(&in[i]) &&
+		     EVP_DigestUpdate(h->work, in[i].p, in[i].len);
 	ok = ok && EVP_DigestFinal_ex(h->work, inner, &dl) &&
 	     EVP_MD_CTX_copy_ex(h->work, h->outer) &&
 	     EVP_DigestUpdate(h->work, inner, dl) &&
