@@ -55,8 +55,17 @@ endif
 ifneq ($(BPF_SRC),)
 TARGETS += $(BPF_SKEL)
 endif
-ifneq ($(LOADER_SRC),)
+# The CLI/daemon links once it has a main(); until then loader/ holds
+# libraries (the SPD compiler) used by the BPF tests.
+ifneq ($(wildcard loader/main.c),)
 TARGETS += $(B)/xdpsec
+endif
+
+BPFT_SRC  := $(wildcard tests/bpf/test_*.c)
+BPFT_BIN  := $(BPFT_SRC:tests/bpf/%.c=$(B)/tests/bpf/%)
+BPFT_LIB  := tests/bpf/harness.c loader/spd_compile.c
+ifneq ($(BPFT_SRC),)
+TARGETS += $(BPFT_BIN) $(B)/xdpsec-bpf-bench
 endif
 
 .PHONY: all deps test unit unit-asan fuzz fuzz-seeds bench clean
@@ -100,8 +109,14 @@ $(B)/asan/tests/%: tests/unit/%.c $(ENGINE_ASAN_OBJ) $(ENGINE_HDR)
 	$(if $(Q),@echo "  CC-SAN  $@")
 	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< -o $@ $(ENGINE_ASAN_OBJ) -lcmocka $(LDLIBS_ENGINE)
 
+# The engine as a shared library with ASan+UBSan, for running the Python
+# cross-check suites under the sanitizers (tests/test_engine_asan.py).
+$(B)/asan/libxdpsec-engine.so: $(ENGINE_ASAN_OBJ)
+	$(if $(Q),@echo "  LD-SAN  $@")
+	$(Q)$(CLANG) -shared -shared-libsan $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ENGINE)
+
 unit: $(UNIT_BIN)
-unit-asan: $(UNIT_ASAN)
+unit-asan: $(UNIT_ASAN) $(B)/asan/libxdpsec-engine.so
 
 # --- fuzzing (libFuzzer, clang-16) ----------------------------------------
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
@@ -159,6 +174,19 @@ $(B)/bpf/%.bpf.o: $(B)/bpf/%.tmp.o
 $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 	$(if $(Q),@echo "  SKEL    $@")
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# --- BPF tests (BPF_PROG_TEST_RUN) and classification benchmark -----------
+BPFT_LDLIBS := -lbpf -lxdp -lelf -lz
+$(B)/tests/bpf/%: tests/bpf/%.c $(BPFT_LIB) tests/bpf/harness.h $(BPF_SKEL) \
+		  $(ENGINE_HDR) loader/spd_compile.h
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< $(BPFT_LIB) -o $@ -lcmocka $(BPFT_LDLIBS)
+
+$(B)/xdpsec-bpf-bench: tests/bpf/bench_classify.c $(BPFT_LIB) \
+		       tests/bpf/harness.h $(BPF_SKEL) $(ENGINE_HDR)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< $(BPFT_LIB) -o $@ $(BPFT_LDLIBS)
 
 # --- loader (xdpsec CLI and daemon) ---------------------------------------
 $(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h)

@@ -83,7 +83,8 @@ _lib = None
 def lib():
     global _lib
     if _lib is None:
-        _lib = ctypes.CDLL(os.path.join(BUILD, "libxdpsec-engine.so"))
+        _lib = ctypes.CDLL(os.environ.get("XDPSEC_ENGINE_SO",
+                                          os.path.join(BUILD, "libxdpsec-engine.so")))
         _lib.xs_sa_new.argtypes = [ctypes.POINTER(SaCfg), ctypes.POINTER(ctypes.c_void_p),
                                    ctypes.POINTER(ctypes.c_char_p)]
         _lib.xs_sa_free.argtypes = [ctypes.c_void_p]
