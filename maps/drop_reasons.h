@@ -30,6 +30,13 @@ enum xs_drop {
 	XS_DROP_BAD_AH_HEADER = 18,	/* bad-ah-header */
 	XS_DROP_CRYPTO_ERROR = 19,	/* crypto-error */
 	XS_DROP_NOT_IPSEC = 20,		/* not-ipsec */
+	XS_DROP_NO_WORKER = 21,		/* no-worker */
+	XS_DROP_NO_SA = 22,		/* no-sa */
+	XS_DROP_POLICY_DISCARD = 23,	/* policy-discard */
+	XS_DROP_UNPROTECTED = 24,	/* unprotected */
+	XS_DROP_NO_POLICY = 25,		/* no-policy */
+	XS_DROP_BAD_EXT_HEADER = 26,	/* bad-ext-header */
+	XS_DROP_VLAN_STACK = 27,	/* vlan-stack */
 	XS_DROP__MAX
 };
 

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * SPD compiler (design and bounds: maps/spd.h). For one direction and
+ * family, level_lists() finds the distinct prefixes of one selector (the
+ * destination, then within a class the source) and, for each, the ranked
+ * list of policies whose prefix contains it: the prefix's ancestors are
+ * found by binary search, one per shorter length, so the work is
+ * O(prefixes * address bits * log prefixes) plus the lists themselves.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "loader/spd_compile.h"
+#include "maps/cfg.h"
+
+enum field { FIELD_SRC, FIELD_DST };
+
+struct compiler {
+	struct xs_spd_policy *pol;	/* normalized copies (out->policies) */
+	size_t *rank;			/* rank[i]: position in priority order */
+	unsigned int gen;
+	__u32 classes;
+	struct xs_spd_compiled *out;
+	const char **why;
+};
+
+/* One distinct prefix: the sorted policies [first, first + count). */
+struct run {
+	const __u8 *addr;
+	__u8 len;
+	size_t first;
+	size_t count;
+};
+
+typedef int (*emit_fn)(struct compiler *cc, const struct run *r, size_t *list,
+		       size_t cnt, __u32 scope);
+
+static const __u8 *pol_addr(const struct xs_spd_policy *p, enum field f)
+{
+	return f == FIELD_DST ? p->dst : p->src;
+}
+
+static __u8 pol_len(const struct xs_spd_policy *p, enum field f)
+{
+	return f == FIELD_DST ? p->dst_len : p->src_len;
+}
+
+static void mask_addr(__u8 *a, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		if (len >= 8 * (i + 1))
+			continue;
+		a[i] &= len > 8 * i ? (__u8)(0xff00 >> (len - 8 * i)) : 0;
+	}
+}
+
+static int pfx_cmp(const __u8 *a, __u8 alen, const __u8 *b, __u8 blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, 16);
+}
+
+struct sort_ctx {
+	struct compiler *cc;
+	enum field field;
+};
+
+static int by_prefix_rank(const void *a, const void *b, void *arg)
+{
+	const struct sort_ctx *s = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const struct xs_spd_policy *pa = &s->cc->pol[ia], *pb = &s->cc->pol[ib];
+	int c = pfx_cmp(pol_addr(pa, s->field), pol_len(pa, s->field),
+			pol_addr(pb, s->field), pol_len(pb, s->field));
+
+	if (c)
+		return c;
+	return s->cc->rank[ia] < s->cc->rank[ib] ? -1 : 1;
+}
+
+static int by_rank(const void *a, const void *b, void *arg)
+{
+	const size_t *rank = arg;
+	size_t ra = rank[*(const size_t *)a], rb = rank[*(const size_t *)b];
+
+	return ra < rb ? -1 : ra > rb;
+}
+
+static int run_cmp(const void *key, const void *elem)
+{
+	const struct run *k = key, *r = elem;
+
+	return pfx_cmp(k->addr, k->len, r->addr, r->len);
+}
+
+/* Group the sorted indices into runs of one prefix; returns the count. */
+static size_t make_runs(struct compiler *cc, const size_t *sorted, size_t n,
+			enum field f, struct run *runs)
+{
+	size_t i, nr = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct xs_spd_policy *p = &cc->pol[sorted[i]];
+
+		if (nr && !pfx_cmp(runs[nr - 1].addr, runs[nr - 1].len,
+				   pol_addr(p, f), pol_len(p, f))) {
+			runs[nr - 1].count++;
+			continue;
+		}
+		runs[nr++] = (struct run){ pol_addr(p, f), pol_len(p, f), i, 1 };
+	}
+	return nr;
+}
+
+/* The ranked policies whose prefix contains r's (r's ancestors and r). */
+static size_t ancestors(struct compiler *cc, const size_t *sorted,
+			const struct run *runs, size_t nr, const struct run *r,
+			size_t *list)
+{
+	struct run key;
+	__u8 addr[16];
+	size_t cnt = 0, k;
+	unsigned int len;
+
+	for (len = 0; len <= r->len; len++) {
+		const struct run *a;
+
+		memcpy(addr, r->addr, sizeof(addr));
+		mask_addr(addr, len);
+		key.addr = addr;
+		key.len = len;
+		a = bsearch(&key, runs, nr, sizeof(*runs), run_cmp);
+		for (k = 0; a && k < a->count; k++)
+			list[cnt++] = sorted[a->first + k];
+	}
+	qsort_r(list, cnt, sizeof(*list), by_rank, cc->rank);
+	return cnt;
+}
+
+static int level_lists(struct compiler *cc, const size_t *idx, size_t n,
+		       enum field f, emit_fn emit, __u32 scope)
+{
+	struct sort_ctx sc = { cc, f };
+	size_t *sorted = malloc(n * sizeof(*sorted));
+	size_t *list = malloc(n * sizeof(*list));
+	struct run *runs = malloc(n * sizeof(*runs));
+	size_t nr, i;
+	int ret = -ENOMEM;
+
+	if (!sorted || !list || !runs)
+		goto out;
+	memcpy(sorted, idx, n * sizeof(*sorted));
+	qsort_r(sorted, n, sizeof(*sorted), by_prefix_rank, &sc);
+	nr = make_runs(cc, sorted, n, f, runs);
+	ret = 0;
+	for (i = 0; i < nr && !ret; i++)
+		ret = emit(cc, &runs[i], list,
+			   ancestors(cc, sorted, runs, nr, &runs[i], list),
+			   scope);
+out:
+	free(sorted);
+	free(list);
+	free(runs);
+	return ret;
+}
+
+static bool rest_is_wild(const struct xs_spd_policy *p)
+{
+	return !p->proto && !p->sport_lo && p->sport_hi == 0xffff &&
+	       !p->dport_lo && p->dport_hi == 0xffff;
+}
+
+/* Cut the list after the first policy that matches everything left. */
+static size_t prune(struct compiler *cc, const size_t *list, size_t cnt,
+		    enum field f)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++) {
+		const struct xs_spd_policy *p = &cc->pol[list[i]];
+
+		if (rest_is_wild(p) && (f == FIELD_SRC || !p->src_len))
+			return i + 1;
+	}
+	return cnt;
+}
+
+static struct xs_spd_entry *push(struct compiler *cc, enum field f,
+				 const struct run *r, __u32 scope)
+{
+	struct xs_spd_entry **v = f == FIELD_DST ? &cc->out->dst : &cc->out->src;
+	size_t *n = f == FIELD_DST ? &cc->out->n_dst : &cc->out->n_src;
+	struct xs_spd_entry *e;
+
+	if (*n >= XS_SPD_TRIE_MAX) {
+		*cc->why = "too many SPD trie entries";
+		return NULL;
+	}
+	if (!(*n & (*n + 1))) {		/* grow at 0, 1, 3, 7, ... */
+		e = realloc(*v, (2 * *n + 1) * sizeof(*e));
+		if (!e)
+			return NULL;
+		*v = e;
+	}
+	e = &(*v)[(*n)++];
+	memset(e, 0, sizeof(*e));
+	e->key.prefixlen = XS_SPD_SCOPE_BITS + r->len;
+	e->key.scope = scope;
+	memcpy(e->key.addr, r->addr, sizeof(e->key.addr));
+	return e;
+}
+
+static int fill_leaf(struct compiler *cc, struct xs_spd_leaf *leaf,
+		     const size_t *list, size_t cnt)
+{
+	size_t i;
+
+	if (cnt > XS_SPD_LEAF_MAX) {
+		*cc->why = "more SPD policies share prefixes than a leaf holds";
+		return -E2BIG;
+	}
+	leaf->count = cnt;
+	for (i = 0; i < cnt; i++) {
+		const struct xs_spd_policy *p = &cc->pol[list[i]];
+		struct xs_spd_cand *c = &leaf->cand[i];
+
+		c->policy = cc->gen * XS_SPD_MAX + list[i];
+		c->action = p->action;
+		c->proto = p->proto;
+		c->sport_lo = p->sport_lo;
+		c->sport_hi = p->sport_hi;
+		c->dport_lo = p->dport_lo;
+		c->dport_hi = p->dport_hi;
+	}
+	return 0;
+}
+
+static int emit_src(struct compiler *cc, const struct run *r, size_t *list,
+		    size_t cnt, __u32 scope)
+{
+	struct xs_spd_entry *e = push(cc, FIELD_SRC, r, scope);
+
+	if (!e)
+		return *cc->why ? -E2BIG : -ENOMEM;
+	return fill_leaf(cc, &e->leaf, list, prune(cc, list, cnt, FIELD_SRC));
+}
+
+static int emit_dst(struct compiler *cc, const struct run *r, size_t *list,
+		    size_t cnt, __u32 scope)
+{
+	struct xs_spd_entry *e = push(cc, FIELD_DST, r, scope);
+	size_t i;
+
+	if (!e)
+		return *cc->why ? -E2BIG : -ENOMEM;
+	cnt = prune(cc, list, cnt, FIELD_DST);
+	for (i = 0; i < cnt && !cc->pol[list[i]].src_len; i++)
+		;
+	if (i == cnt)
+		return fill_leaf(cc, &e->leaf, list, cnt);
+	e->leaf.src_class = (cc->gen ? XS_SPD_CLASS_GEN : 0) | ++cc->classes;
+	return level_lists(cc, list, cnt, FIELD_SRC, emit_src,
+			   e->leaf.src_class);
+}
+
+static int check_policy(const struct xs_spd_policy *p, const char **why)
+{
+	unsigned int max = p->family == XS_AF_INET ? 32 : 128;
+
+	if (p->family != XS_AF_INET && p->family != XS_AF_INET6)
+		*why = "SPD policy: bad address family";
+	else if (p->dir >= XS_SPD_DIRS)
+		*why = "SPD policy: bad direction";
+	else if (p->action > XS_SPD_PROTECT)
+		*why = "SPD policy: bad action";
+	else if (p->src_len > max || p->dst_len > max)
+		*why = "SPD policy: prefix longer than the address";
+	else if (p->sport_lo > p->sport_hi || p->dport_lo > p->dport_hi)
+		*why = "SPD policy: empty port range";
+	else
+		return 0;
+	return -EINVAL;
+}
+
+static int by_priority(const void *a, const void *b, void *arg)
+{
+	const struct xs_spd_policy *pol = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+
+	if (pol[ia].priority != pol[ib].priority)
+		return pol[ia].priority < pol[ib].priority ? -1 : 1;
+	if (pol[ia].id != pol[ib].id)
+		return pol[ia].id < pol[ib].id ? -1 : 1;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Validate and normalize the policies, and rank them. */
+static int prepare(struct compiler *cc, const struct xs_spd_policy *pols,
+		   size_t n, size_t *order)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		ret = check_policy(&pols[i], cc->why);
+		if (ret)
+			return ret;
+		cc->pol[i] = pols[i];
+		mask_addr(cc->pol[i].src, cc->pol[i].src_len);
+		mask_addr(cc->pol[i].dst, cc->pol[i].dst_len);
+		order[i] = i;
+	}
+	qsort_r(order, n, sizeof(*order), by_priority, cc->pol);
+	for (i = 0; i < n; i++)
+		cc->rank[order[i]] = i;
+	return 0;
+}
+
+/* One trie scope per direction and family. */
+static int compile_groups(struct compiler *cc, size_t n, size_t *idx)
+{
+	static const __u8 families[] = { XS_AF_INET, XS_AF_INET6 };
+	unsigned int dir, fi;
+	size_t i, cnt;
+	int ret;
+
+	for (dir = 0; dir < XS_SPD_DIRS; dir++) {
+		for (fi = 0; fi < 2; fi++) {
+			for (i = 0, cnt = 0; i < n; i++)
+				if (cc->pol[i].dir == dir &&
+				    cc->pol[i].family == families[fi])
+					idx[cnt++] = i;
+			if (!cnt)
+				continue;
+			ret = level_lists(cc, idx, cnt, FIELD_DST, emit_dst,
+					  XS_SPD_SCOPE(cc->gen, families[fi], dir));
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int xs_spd_compile(const struct xs_spd_policy *pols, size_t n,
+		   unsigned int gen, struct xs_spd_compiled *out,
+		   const char **why)
+{
+	struct compiler cc = { .gen = gen, .out = out, .why = why };
+	size_t *idx = NULL;
+	int ret = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	if (gen > 1 || n > XS_SPD_MAX) {
+		*why = gen > 1 ? "SPD generation is 0 or 1" : "too many SPD policies";
+		return -EINVAL;
+	}
+	out->gen = gen;
+	out->n_policies = n;
+	out->policies = cc.pol = calloc(n + 1, sizeof(*cc.pol));
+	cc.rank = calloc(n + 1, sizeof(*cc.rank));
+	idx = calloc(n + 1, sizeof(*idx));
+	if (cc.pol && cc.rank && idx) {
+		ret = prepare(&cc, pols, n, idx);
+		if (!ret)
+			ret = compile_groups(&cc, n, idx);
+	}
+	free(cc.rank);
+	free(idx);
+	if (ret) {
+		if (!*why)
+			*why = "out of memory compiling the SPD";
+		xs_spd_compiled_free(out);
+	}
+	return ret;
+}
+
+void xs_spd_compiled_free(struct xs_spd_compiled *c)
+{
+	free(c->policies);
+	free(c->dst);
+	free(c->src);
+	memset(c, 0, sizeof(*c));
+}
+
+static int write_entries(int fd, const struct xs_spd_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (bpf_map_update_elem(fd, &e[i].key, &e[i].leaf, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+static bool stale_dst(const struct xs_spd_key *k, unsigned int gen)
+{
+	return (k->scope >> 16) != gen;
+}
+
+static bool stale_src(const struct xs_spd_key *k, unsigned int gen)
+{
+	return !!(k->scope & XS_SPD_CLASS_GEN) != !!gen;
+}
+
+/* Delete every key of the other generation: collect first, then delete. */
+static int delete_stale(int fd, unsigned int gen,
+			bool (*stale)(const struct xs_spd_key *, unsigned int))
+{
+	struct xs_spd_key key, *prev = NULL, *doomed = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	int ret = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		if (stale(&key, gen)) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				grown = realloc(doomed, cap * sizeof(*doomed));
+				if (!grown) {
+					ret = -ENOMEM;
+					goto out;
+				}
+				doomed = grown;
+			}
+			doomed[n++] = key;
+		}
+		prev = &key;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, &doomed[i]) && errno != ENOENT)
+			ret = -errno;
+out:
+	free(doomed);
+	return ret;
+}
+
+int xs_spd_commit(const struct xs_spd_compiled *c,
+		  const struct xs_spd_fds *fds, const char **why)
+{
+	struct xs_cfg cfg;
+	__u32 zero = 0, i, slot;
+	int ret;
+
+	*why = "writing the SPD maps";
+	for (i = 0; i < c->n_policies; i++) {
+		slot = c->gen * XS_SPD_MAX + i;
+		if (bpf_map_update_elem(fds->spd, &slot, &c->policies[i], BPF_ANY))
+			return -errno;
+	}
+	ret = write_entries(fds->spds, c->src, c->n_src);
+	if (!ret)
+		ret = write_entries(fds->spdd, c->dst, c->n_dst);
+	if (ret)
+		return ret;
+	*why = "switching the SPD generation";
+	if (bpf_map_lookup_elem(fds->cfg, &zero, &cfg))
+		return -errno;
+	cfg.spd_gen = c->gen;
+	if (bpf_map_update_elem(fds->cfg, &zero, &cfg, BPF_ANY))
+		return -errno;
+	*why = "deleting the previous SPD generation";
+	ret = delete_stale(fds->spdd, c->gen, stale_dst);
+	if (!ret)
+		ret = delete_stale(fds->spds, c->gen, stale_src);
+	if (!ret)
+		*why = NULL;
+	return ret;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * SPD compiler: turns an ordered policy list into the two-level trie of
+ * maps/spd.h (design and bounds there) and installs it atomically.
+ */
+#ifndef XDPSEC_LOADER_SPD_COMPILE_H
+#define XDPSEC_LOADER_SPD_COMPILE_H
+
+#include <stddef.h>
+
+#include "maps/spd.h"
+
+struct xs_spd_entry {
+	struct xs_spd_key key;
+	struct xs_spd_leaf leaf;
+};
+
+struct xs_spd_compiled {
+	unsigned int gen;		/* generation written by commit */
+	struct xs_spd_policy *policies;	/* xs_spd[gen * XS_SPD_MAX + i] */
+	size_t n_policies;
+	struct xs_spd_entry *dst;	/* xs_spdd entries */
+	size_t n_dst;
+	struct xs_spd_entry *src;	/* xs_spds entries */
+	size_t n_src;
+};
+
+struct xs_spd_fds {
+	int spd;			/* xs_spd */
+	int spdd;			/* xs_spdd */
+	int spds;			/* xs_spds */
+	int cfg;			/* xs_cfg */
+};
+
+/*
+ * Compile n policies (any order; priority decides, then id, then position)
+ * for generation gen (0 or 1). Policy i keeps index i. 0 or -errno; on
+ * error *why names the problem (-EINVAL: a bad policy, -E2BIG: a leaf
+ * needs more than XS_SPD_LEAF_MAX candidates or the tries would overflow).
+ */
+int xs_spd_compile(const struct xs_spd_policy *pols, size_t n,
+		   unsigned int gen, struct xs_spd_compiled *out,
+		   const char **why);
+void xs_spd_compiled_free(struct xs_spd_compiled *c);
+
+/*
+ * Write c's generation, make it the active one (xs_cfg.spd_gen), then
+ * delete every entry of the other generation. 0 or -errno with *why.
+ */
+int xs_spd_commit(const struct xs_spd_compiled *c,
+		  const struct xs_spd_fds *fds, const char **why);
+
+#endif
