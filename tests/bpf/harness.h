@@ -75,6 +75,7 @@ struct xs_tflow {
 	uint8_t proto;
 	uint16_t sport;			/* ICMP: type */
 	uint16_t dport;			/* ICMP: code */
+	uint8_t opaque;			/* reference only: ports unknown */
 	uint8_t src[16];
 	uint8_t dst[16];
 };

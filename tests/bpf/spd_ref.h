@@ -38,7 +38,7 @@ static bool ref_match(const struct xs_spd_policy *p, uint8_t dir,
 	    !ref_prefix(p->dst, p->dst_len, f->dst) ||
 	    (p->proto && p->proto != f->proto))
 		return false;
-	if (!ref_has_ports(f->proto))
+	if (f->opaque || !ref_has_ports(f->proto))
 		return !p->sport_lo && p->sport_hi == 0xffff &&
 		       !p->dport_lo && p->dport_hi == 0xffff;
 	return f->sport >= p->sport_lo && f->sport <= p->sport_hi &&
