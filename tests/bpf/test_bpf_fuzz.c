@@ -144,11 +144,49 @@ static void truncated_frames_are_dropped(void **state)
 	}
 }
 
+/* IPv6 header and extension headers at off; 0 or -1 if malformed. */
+static int ref_ipv6(const uint8_t *p, size_t len, size_t off,
+		    struct xs_tflow *f, size_t *l4_out)
+{
+	unsigned int i, nh;
+	size_t l4;
+
+	if (len < off + 40 || p[off] >> 4 != 6 ||
+	    40 + (size_t)(p[off + 4] << 8 | p[off + 5]) > len - off)
+		return -1;
+	f->family = XS_AF_INET6;
+	memcpy(f->src, p + off + 8, 16);
+	memcpy(f->dst, p + off + 24, 16);
+	nh = p[off + 6];
+	l4 = off + 40;
+	for (i = 0; i < 8; i++) {
+		if (nh == 44) {
+			if (len < l4 + 8)
+				return -1;
+			f->opaque = ((p[l4 + 2] << 8 | p[l4 + 3]) & 0xfff8) != 0;
+			nh = p[l4];
+			l4 += 8;
+			if (f->opaque)
+				break;
+		} else if (nh == 0 || nh == 43 || nh == 60) {
+			if (len < l4 + 2 || len < l4 + (p[l4 + 1] + 1) * 8)
+				return -1;
+			nh = p[l4];
+			l4 += (p[l4 + 1] + 1) * 8;
+		} else {
+			break;
+		}
+	}
+	f->proto = nh;
+	*l4_out = l4;
+	return i == 8 ? -1 : 0;
+}
+
 /* Independent parse of a frame for xdp-lan: -1 malformed, 0 non-IP, 1 IP. */
 static int ref_parse(const uint8_t *p, size_t len, struct xs_tflow *f)
 {
 	size_t off = 14, l4, hl;
-	unsigned int type, i, nh;
+	unsigned int type;
 
 	memset(f, 0, sizeof(*f));
 	if (len < 14)
@@ -176,35 +214,8 @@ static int ref_parse(const uint8_t *p, size_t len, struct xs_tflow *f)
 		memcpy(f->dst, p + off + 16, 4);
 		l4 = off + hl;
 	} else if (type == 0x86dd) {
-		if (len < off + 40 || p[off] >> 4 != 6 ||
-		    40 + (size_t)(p[off + 4] << 8 | p[off + 5]) > len - off)
+		if (ref_ipv6(p, len, off, f, &l4))
 			return -1;
-		f->family = XS_AF_INET6;
-		memcpy(f->src, p + off + 8, 16);
-		memcpy(f->dst, p + off + 24, 16);
-		nh = p[off + 6];
-		l4 = off + 40;
-		for (i = 0; i < 8; i++) {
-			if (nh == 44) {
-				if (len < l4 + 8)
-					return -1;
-				f->opaque = ((p[l4 + 2] << 8 | p[l4 + 3]) & 0xfff8) != 0;
-				nh = p[l4];
-				l4 += 8;
-				if (f->opaque)
-					break;
-			} else if (nh == 0 || nh == 43 || nh == 60) {
-				if (len < l4 + 2 || len < l4 + (p[l4 + 1] + 1) * 8)
-					return -1;
-				nh = p[l4];
-				l4 += (p[l4 + 1] + 1) * 8;
-			} else {
-				break;
-			}
-		}
-		if (i == 8)
-			return -1;
-		f->proto = nh;
 	} else {
 		return 0;
 	}
