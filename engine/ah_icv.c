@@ -57,26 +57,6 @@ struct mutable {
 	uint8_t saved[MAX_SAVED];
 };
 
-uint32_t xs_ah_ip_len(const uint8_t *p, uint32_t len)
-{
-	uint32_t n;
-
-	switch (xs_ip_version(p, len)) {
-	case 4:
-		if (len < XS_IPV4_HDR_LEN || (p[0] & 0x0f) < 5)
-			return 0;
-		n = (uint32_t)p[2] << 8 | p[3];
-		return n >= (p[0] & 0x0fu) * 4 && n <= len ? n : 0;
-	case 6:
-		if (len < XS_IPV6_HDR_LEN)
-			return 0;
-		n = XS_IPV6_HDR_LEN + ((uint32_t)p[4] << 8 | p[5]);
-		return n <= len ? n : 0;
-	default:
-		return 0;
-	}
-}
-
 uint32_t xs_ah_hdr_len(const struct xs_sa *sa, bool ipv6)
 {
 	uint32_t align = ipv6 ? 8 : 4;
@@ -152,7 +132,7 @@ static enum xs_drop zero_ipv4(struct mutable *m, struct xs_ah_pkt *a)
 	uint8_t *p = a->ip;
 	uint32_t ihl = (p[0] & 0x0fu) * 4;
 
-	if (ihl != a->ah_off || p[9] != IPPROTO_AH || xs_ah_ipv4_fragment(p))
+	if (ihl != a->ah_off || p[9] != IPPROTO_AH || xs_ipv4_is_fragment(p))
 		return XS_DROP_BAD_IP_HEADER;
 	memcpy(m->hdr, p, HDR_SAVED);
 	m->hdr_len = HDR_SAVED;

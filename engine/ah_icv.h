@@ -26,18 +26,6 @@ struct xs_ah_pkt {
 };
 
 /*
- * Length of the IPv4/IPv6 packet at p as its header declares it (IPv6:
- * header plus payload length), or 0 if that is malformed or more than len.
- */
-uint32_t xs_ah_ip_len(const uint8_t *p, uint32_t len);
-
-/* An IPv4 fragment (MF set or offset non-zero): AH never protects one. */
-static inline bool xs_ah_ipv4_fragment(const uint8_t *iph)
-{
-	return (iph[6] & 0x3f) || iph[7];
-}
-
-/*
  * Bytes of the AH header (fixed part, GMAC IV, ICV and padding to 4 bytes
  * in IPv4 or 8 in IPv6, RFC 4302 2.6) for sa.
  */

@@ -19,7 +19,7 @@ static enum xs_drop locate(const struct xs_sa *sa, struct xs_pkt *pkt,
 			   const struct xs_rx_info *info, struct xs_ah_pkt *a,
 			   uint32_t *ah_len)
 {
-	uint32_t ip_len = xs_ah_ip_len(pkt->data, pkt->len);
+	uint32_t ip_len = xs_ip_packet_len(pkt->data, pkt->len);
 	const uint8_t *ah;
 
 	if (!ip_len)
@@ -49,7 +49,7 @@ static enum xs_drop check_inner(const struct xs_ah_pkt *a, uint32_t ah_len)
 
 	if (!version || xs_ip_version(in, n) != version)
 		return XS_DROP_BAD_NEXT_HEADER;
-	if (xs_ah_ip_len(in, n) != n)
+	if (xs_ip_packet_len(in, n) != n)
 		return XS_DROP_BAD_LENGTH;
 	return XS_OK;
 }

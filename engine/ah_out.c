@@ -37,7 +37,7 @@ static enum xs_drop plan_transport(const struct xs_sa *sa,
 					  &pl->nh_off))
 			return XS_DROP_BAD_IP_HEADER;
 	} else {
-		if (xs_ah_ipv4_fragment(p))
+		if (xs_ipv4_is_fragment(p))
 			return XS_DROP_BAD_IP_HEADER;
 		pl->ah_off = (p[0] & 0x0fu) * 4;
 		pl->nh_off = 9;
@@ -59,7 +59,7 @@ static void plan_tunnel(const struct xs_sa *sa, struct plan *pl)
 static enum xs_drop plan(const struct xs_sa *sa, struct xs_pkt *pkt,
 			 struct plan *pl)
 {
-	uint32_t ip_len = xs_ah_ip_len(pkt->data, pkt->len);
+	uint32_t ip_len = xs_ip_packet_len(pkt->data, pkt->len);
 	enum xs_drop why = XS_OK;
 	uint32_t new_len;
 

@@ -20,35 +20,7 @@
 enum {
 	XS_ECN_MASK = 0x03,
 	XS_ECN_CE = 0x03,
-	XS_IPV4_DF = 0x40,	/* in the high byte of frag_off */
-	XS_IPV4_FRAG_MASK = 0x3fff,	/* MF | fragment offset */
-	XS_IPV6_FRAG_MASK = 0xfff9,	/* fragment offset | M */
 };
-
-static inline uint16_t xs_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t xs_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void xs_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = (uint8_t)v;
-}
-
-static inline void xs_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  * Walk an IPv6 extension header chain that ends at l3_len (already checked

@@ -23,22 +23,6 @@ struct out_plan {
 	uint8_t next_header;	/* named by the ESP trailer */
 };
 
-/* A whole, unfragmented IP packet of exactly len bytes? */
-static bool whole_ip_packet(const uint8_t *p, uint32_t len)
-{
-	switch (xs_ip_version(p, len)) {
-	case 4:
-		return len >= XS_IPV4_HDR_LEN && (p[0] & 0x0f) >= 5 &&
-		       xs_get16(p + 2) == len &&
-		       !(xs_get16(p + 6) & XS_IPV4_FRAG_MASK);
-	case 6:
-		return len >= XS_IPV6_HDR_LEN &&
-		       XS_IPV6_HDR_LEN + (uint32_t)xs_get16(p + 4) == len;
-	default:
-		return false;
-	}
-}
-
 static enum xs_drop plan_tunnel(const struct xs_sa *sa, const struct xs_pkt *pkt,
 				struct out_plan *pl)
 {
@@ -57,7 +41,7 @@ static enum xs_drop plan_transport(const struct xs_sa *sa,
 	const uint8_t *p = pkt->data;
 
 	if (sa->family == AF_INET) {
-		if (xs_ip_version(p, pkt->len) != 4)
+		if (xs_ip_version(p, pkt->len) != 4 || xs_ipv4_is_fragment(p))
 			return XS_DROP_BAD_IP_HEADER;
 		pl->keep = (p[0] & 0x0f) * 4u;
 		pl->nh_off = 9;
@@ -68,18 +52,27 @@ static enum xs_drop plan_transport(const struct xs_sa *sa,
 	if (pl->keep > pkt->len)
 		return XS_DROP_BAD_IP_HEADER;
 	pl->next_header = p[pl->nh_off];
+	/* what the receiver refuses (esp_in.c): hop-by-hop behind ESP */
+	if (pl->next_header == IPPROTO_HOPOPTS)
+		return XS_DROP_BAD_IP_HEADER;
 	pl->payload = pkt->len - pl->keep;
 	return XS_OK;
 }
 
-static enum xs_drop plan(const struct xs_sa *sa, const struct xs_pkt *pkt,
+/*
+ * Check the packet (trimming link-layer padding past its IP length) and
+ * decide where everything goes. Tunnel mode carries fragments as they are;
+ * transport mode protects whole datagrams only.
+ */
+static enum xs_drop plan(const struct xs_sa *sa, struct xs_pkt *pkt,
 			 struct out_plan *pl)
 {
-	uint32_t plain, tail;
+	uint32_t plain, tail, ip_len = xs_ip_packet_len(pkt->data, pkt->len);
 	enum xs_drop why;
 
-	if (!whole_ip_packet(pkt->data, pkt->len))
+	if (!ip_len)
 		return XS_DROP_BAD_IP_HEADER;
+	xs_pkt_trim(pkt, pkt->len - ip_len);
 	why = sa->mode == XS_MODE_TUNNEL ? plan_tunnel(sa, pkt, pl) :
 					   plan_transport(sa, pkt, pl);
 	if (why != XS_OK)
@@ -197,7 +190,7 @@ static void write_ip_header(struct xs_sa *sa, uint8_t *p, uint32_t len,
 enum xs_drop xs_esp_out(struct xs_sa *sa, struct xs_pkt *pkt)
 {
 	struct out_plan pl = { 0 };
-	uint32_t orig_len = pkt->len, plain;
+	uint32_t orig_len, plain;
 	uint64_t seq = 0;
 	enum xs_drop why;
 	uint8_t *esp;
@@ -205,6 +198,7 @@ enum xs_drop xs_esp_out(struct xs_sa *sa, struct xs_pkt *pkt)
 	if (sa->dir != XS_DIR_OUT || sa->proto != IPPROTO_ESP)
 		return xs_sa_drop(sa, XS_DROP_WRONG_SA);
 	why = plan(sa, pkt, &pl);
+	orig_len = pkt->len;
 	if (why == XS_OK)
 		why = xs_sa_next_seq(sa, &seq);
 	if (why == XS_OK)

@@ -50,6 +50,27 @@ void xs_ipv4_set_csum(uint8_t *iph)
 	memcpy(iph + 10, &csum, 2);
 }
 
+uint32_t xs_ip_packet_len(const uint8_t *p, uint32_t len)
+{
+	uint32_t ihl, n;
+
+	switch (xs_ip_version(p, len)) {
+	case 4:
+		ihl = (p[0] & 0x0fu) * 4;
+		if (len < XS_IPV4_HDR_LEN || ihl < XS_IPV4_HDR_LEN)
+			return 0;
+		n = xs_get16(p + 2);
+		return n >= ihl && n <= len ? n : 0;
+	case 6:
+		if (len < XS_IPV6_HDR_LEN)
+			return 0;
+		n = XS_IPV6_HDR_LEN + xs_get16(p + 4);
+		return n <= len ? n : 0;
+	default:
+		return 0;
+	}
+}
+
 static bool is_ipv6_exthdr(uint8_t nh)
 {
 	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
@@ -107,6 +128,11 @@ bool xs_ipv6_insert_point(const uint8_t *p, uint32_t len, uint32_t *off,
 		/* destination options stay before ESP/AH only ahead of a routing header */
 		if (nh == IPPROTO_DSTOPTS && p[o] != IPPROTO_ROUTING)
 			break;
+		if (nh == IPPROTO_FRAGMENT && xs_get16(p + o + 2) & XS_IPV6_FRAG_MASK)
+			return false;
+		/* hop-by-hop options may only follow the IPv6 header itself */
+		if (nh == IPPROTO_HOPOPTS && o != XS_IPV6_HDR_LEN)
+			return false;
 		nho = o;
 		nh = p[o];
 		o += n;

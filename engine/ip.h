@@ -11,7 +11,48 @@ enum {
 	XS_IPV6_HDR_LEN = 40,
 	XS_UDP_HDR_LEN = 8,
 	XS_DEFAULT_TTL = 64,
+	XS_IPV4_FRAG_MASK = 0x3fff,	/* MF | fragment offset */
+	XS_IPV6_FRAG_MASK = 0xfff9,	/* fragment offset | M */
 };
+
+static inline uint16_t xs_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t xs_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void xs_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = (uint8_t)v;
+}
+
+static inline void xs_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* An IPv4 fragment: MF set or a non-zero offset. */
+static inline bool xs_ipv4_is_fragment(const uint8_t *iph)
+{
+	return xs_get16(iph + 6) & XS_IPV4_FRAG_MASK;
+}
+
+/*
+ * Length of the IPv4/IPv6 packet at p as its header declares it (IPv6:
+ * header plus payload length), or 0 if the header is malformed or claims
+ * more than len bytes. Bytes past it (link-layer padding) are not part of
+ * the packet.
+ */
+uint32_t xs_ip_packet_len(const uint8_t *p, uint32_t len);
 
 /* One's-complement sum of len bytes folded to 16 bits, added to sum. */
 uint32_t xs_csum_add(uint32_t sum, const void *data, uint32_t len);
@@ -29,8 +70,9 @@ static inline unsigned xs_ip_version(const uint8_t *p, uint32_t len)
  * RFC 4302 3.1.1): after hop-by-hop, routing and fragment headers and any
  * destination options header that precedes a routing header. Sets *off to
  * that offset and *nh_off to the offset of the next-header byte that must
- * name the inserted header. Returns false if the chain is malformed or
- * runs past len.
+ * name the inserted header. Returns false if the chain is malformed, runs
+ * past len, or holds a fragment header of a real fragment (transport mode
+ * protects whole datagrams only).
  */
 bool xs_ipv6_insert_point(const uint8_t *p, uint32_t len, uint32_t *off,
 			  uint32_t *nh_off);

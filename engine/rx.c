@@ -27,7 +27,7 @@ static enum xs_drop parse_ipv4(const uint8_t *p, uint32_t len,
 	tot = xs_get16(p + 2);
 	if (ihl < XS_IPV4_HDR_LEN || tot < ihl || tot > len)
 		return XS_DROP_BAD_IP_HEADER;
-	if (xs_get16(p + 6) & XS_IPV4_FRAG_MASK)
+	if (xs_ipv4_is_fragment(p))
 		return XS_DROP_BAD_IP_HEADER;
 	info->family = AF_INET;
 	info->proto = p[9];
