@@ -37,6 +37,14 @@ enum xs_drop {
 	XS_DROP_NO_POLICY = 25,		/* no-policy */
 	XS_DROP_BAD_EXT_HEADER = 26,	/* bad-ext-header */
 	XS_DROP_VLAN_STACK = 27,	/* vlan-stack */
+	XS_DROP_BAD_META = 28,		/* bad-meta */
+	XS_DROP_NO_ROUTE = 29,		/* no-route */
+	XS_DROP_NO_NEIGHBOUR = 30,	/* no-neighbour */
+	XS_DROP_TTL_EXCEEDED = 31,	/* ttl-exceeded */
+	XS_DROP_TOO_BIG = 32,		/* too-big */
+	XS_DROP_OUTER_FRAGMENT = 33,	/* outer-fragment */
+	XS_DROP_NO_FRAME = 34,		/* no-frame */
+	XS_DROP_TX_FULL = 35,		/* tx-full */
 	XS_DROP__MAX
 };
 
