@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -96,27 +97,71 @@ void xs_aead_free(struct xs_aead *a)
 }
 
 /*
- * Loads the nonce, feeds the AAD pieces and en/decrypts data in place. The
- * GCM and ChaCha20-Poly1305 key schedules do not depend on the direction,
- * so one context serves both seal and open. Pieces are checked as they are
- * fed: a bad one fails the call and the next call re-initialises.
+ * Feeds the AAD pieces, merging pieces that lie back to back in memory (SPI
+ * and sequence number without ESN) into one update: each EVP call costs
+ * 40-130 cycles of dispatch. Pieces are checked as they are fed.
+ */
+static int aead_feed_aad(struct xs_aead *a, const struct xs_buf *aad,
+			 int naad)
+{
+	const uint8_t *p = NULL;
+	size_t len = 0;
+	int i, outl;
+
+	for (i = 0; i < naad; i++) {
+		if (!piece_ok(&aad[i]))
+			return 0;
+		if (!aad[i].len)
+			continue;
+		if (len && p + len == aad[i].p) {
+			len += aad[i].len;
+		} else {
+			if (len && !EVP_CipherUpdate(a->ctx, NULL, &outl, p,
+						     (int)len))
+				return 0;
+			p = aad[i].p;
+			len = aad[i].len;
+		}
+		if (len > INT_MAX)
+			return 0;
+	}
+	return !len || EVP_CipherUpdate(a->ctx, NULL, &outl, p, (int)len);
+}
+
+/*
+ * Loads the nonce, feeds the AAD and en/decrypts data in place. The GCM and
+ * ChaCha20-Poly1305 key schedules do not depend on the direction, so one
+ * context serves both seal and open. A bad piece fails the call and the
+ * next call re-initialises.
  */
 static int aead_run(struct xs_aead *a, const uint8_t *nonce, int enc,
 		    const struct xs_buf *aad, int naad, uint8_t *data,
 		    size_t len)
 {
-	int i, outl;
+	int outl;
 
 	if (!a || !nonce || (len && !data) || len > INT_MAX ||
 	    !pieces_ok(aad, naad, XS_AEAD_MAX_AAD) ||
-	    !EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, enc, NULL))
+	    !EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, enc, NULL) ||
+	    !aead_feed_aad(a, aad, naad))
 		return 0;
-	for (i = 0; i < naad; i++)
-		if (aad[i].len && (!piece_ok(&aad[i]) ||
-				   !EVP_CipherUpdate(a->ctx, NULL, &outl,
-						     aad[i].p, (int)aad[i].len)))
-			return 0;
 	return !len || EVP_CipherUpdate(a->ctx, data, &outl, data, (int)len);
+}
+
+/*
+ * The tag through the provider parameter: EVP_CIPHER_CTX_ctrl() would
+ * translate to the same parameter through a slower generic path.
+ */
+static int aead_tag(struct xs_aead *a, uint8_t *tag, int set)
+{
+	OSSL_PARAM p[] = {
+		OSSL_PARAM_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag,
+					(size_t)a->tag_len),
+		OSSL_PARAM_END,
+	};
+
+	return set ? EVP_CIPHER_CTX_set_params(a->ctx, p) :
+		     EVP_CIPHER_CTX_get_params(a->ctx, p);
 }
 
 int xs_aead_seal(struct xs_aead *a, const uint8_t nonce[XS_AEAD_NONCE_LEN],
@@ -128,8 +173,7 @@ int xs_aead_seal(struct xs_aead *a, const uint8_t nonce[XS_AEAD_NONCE_LEN],
 	if (!tag || !aead_run(a, nonce, 1, aad, naad, data, len))
 		return -1;
 	if (EVP_CipherFinal_ex(a->ctx, a->sink, &outl) <= 0 ||
-	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, a->tag_len,
-				tag) <= 0)
+	    aead_tag(a, tag, 0) <= 0)
 		return -1;
 	return 0;
 }
@@ -147,8 +191,7 @@ int xs_aead_open(struct xs_aead *a, const uint8_t nonce[XS_AEAD_NONCE_LEN],
 
 	if (!tag || !aead_run(a, nonce, 0, aad, naad, data, len))
 		return -1;
-	if (EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, a->tag_len,
-				(void *)tag) <= 0 ||
+	if (aead_tag(a, (uint8_t *)tag, 1) <= 0 ||
 	    EVP_CipherFinal_ex(a->ctx, a->sink, &outl) <= 0)
 		return -1;
 	return 0;
