@@ -56,6 +56,15 @@ enum xs_drop xs_ah_out(struct xs_sa *sa, struct xs_pkt *pkt);
 enum xs_drop xs_ah_in(struct xs_sa *sa, struct xs_pkt *pkt,
 		      const struct xs_rx_info *info);
 
+/* harden.c APIs: */
+/*
+ * Lock all memory of the process (mlockall, current and future) and make
+ * it non-dumpable, so keys in the crypto contexts never reach swap or a core
+ * file. Call once, before the first SA, in any process that holds SAs.
+ * 0 or -errno (EPERM/ENOMEM without CAP_IPC_LOCK or enough RLIMIT_MEMLOCK).
+ */
+int xs_engine_harden(void);
+
 /* Printable name of a drop reason ("icv-fail"). */
 const char *xs_drop_name(enum xs_drop why);
 
