@@ -225,10 +225,16 @@ undo_create() {
 	done
 }
 
+on_create_exit() {
+	local rc=$?
+	[ $rc -eq 0 ] || undo_create
+	exit $rc
+}
+
 create() {
 	local node
 	OUT="" CREATED="" LINKS=""
-	trap 'rc=$?; [ $rc -eq 0 ] || undo_create; exit $rc' EXIT
+	trap on_create_exit EXIT
 	trap 'exit 130' INT TERM
 	emit PREFIX "$PREFIX"
 	emit TOPO "$TOPO"
@@ -251,10 +257,10 @@ delete() {
 [ $# -ge 2 ] || usage
 ACTION=$1 TOPO=$2
 shift 2
-PREFIX=""
+PREFIX="" GIVEN=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	--prefix) [ $# -ge 2 ] || usage; PREFIX=$2; shift 2 ;;
+	--prefix) [ $# -ge 2 ] || usage; PREFIX=$2 GIVEN=1; shift 2 ;;
 	*) usage ;;
 	esac
 done
@@ -263,10 +269,10 @@ nodes_of "$TOPO" >/dev/null
 
 case $ACTION in
 create)
-	[ -n "$PREFIX" ] || PREFIX="xs$$"
+	[ -n "$GIVEN" ] || PREFIX="xs$$"
 	;;
 delete)
-	[ -n "$PREFIX" ] || die "delete needs --prefix (printed as PREFIX= by create)"
+	[ -n "$GIVEN" ] || die "delete needs --prefix (printed as PREFIX= by create)"
 	;;
 *) usage ;;
 esac
