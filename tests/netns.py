@@ -136,7 +136,12 @@ class Sniffer:
                               str(timeout), self.path],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.timeout = timeout
-        self.err = _read_until(self.proc, b"SNIFFING", 30)
+        try:
+            self.err = _read_until(self.proc, b"SNIFFING", 30)
+        except AssertionError:
+            self.proc.kill()
+            self.proc.communicate()
+            raise
 
     def result(self):
         """Waits for sniff() to finish and returns its packets."""
