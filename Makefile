@@ -45,10 +45,19 @@ BPF_OBJ   := $(BPF_SRC:bpf/%.bpf.c=$(B)/bpf/%.bpf.o)
 BPF_SKEL  := $(BPF_SRC:bpf/%.bpf.c=$(B)/bpf/%.skel.h)
 BPF_HDR   := $(wildcard bpf/*.h bpf/lib/*.h maps/*.h)
 
+WORKER_SRC := $(wildcard worker/*.c)
+WORKER_OBJ := $(WORKER_SRC:%.c=$(B)/obj/%.o)
+WORKER_LDLIBS := -lxdp -lbpf -lelf -lz -lpthread
+WORKT_SRC := $(wildcard tests/worker/*.c)
+WORKT_BIN := $(WORKT_SRC:tests/worker/%.c=$(B)/tests/worker/%)
+
 LOADER_SRC := $(wildcard loader/*.c loader/commands/*.c)
 LOADER_OBJ := $(LOADER_SRC:%.c=$(B)/obj/%.o)
 
 TARGETS := $(B)/libxdpsec-engine.a $(B)/libxdpsec-engine.so $(UNIT_BIN)
+ifneq ($(WORKER_SRC),)
+TARGETS += $(B)/libxdpsec-worker.a $(B)/libxdpsec-worker.so $(WORKT_BIN)
+endif
 ifneq ($(BENCH_SRC),)
 TARGETS += $(B)/xdpsec-bench
 endif
@@ -187,6 +196,29 @@ $(B)/xdpsec-bpf-bench: tests/bpf/bench_classify.c $(BPFT_LIB) \
 		       tests/bpf/harness.h $(BPF_SKEL) $(ENGINE_HDR)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $< $(BPFT_LIB) -o $@ $(BPFT_LDLIBS)
+
+# --- AF_XDP worker: a library for the daemon, a .so (with the engine) for
+# the ctypes tests, and the C test programs of tests/worker/ ---------------
+$(B)/obj/worker/%.o: worker/%.c $(ENGINE_HDR) $(wildcard worker/*.h)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libxdpsec-worker.a: $(WORKER_OBJ)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)ar rcs $@ $^
+
+$(B)/libxdpsec-worker.so: $(WORKER_OBJ) $(ENGINE_OBJ)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -shared -o $@ $^ $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
+
+$(B)/tests/worker/%: tests/worker/%.c $(BPFT_LIB) tests/bpf/harness.h \
+		     $(BPF_SKEL) $(B)/libxdpsec-worker.a $(B)/libxdpsec-engine.a \
+		     $(ENGINE_HDR) $(wildcard worker/*.h)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< $(BPFT_LIB) -o $@ $(B)/libxdpsec-worker.a \
+		$(B)/libxdpsec-engine.a $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
 
 # --- loader (xdpsec CLI and daemon) ---------------------------------------
 $(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h)
