@@ -21,7 +21,7 @@ WARN      := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS    ?= -O2 -g
 CFLAGS    += $(WARN) -std=gnu11 -fPIC -D_GNU_SOURCE -fstack-protector-strong \
              -march=x86-64-v2 -I. -I$(B)
-LDLIBS_ENGINE := -lcrypto
+LDLIBS_ENGINE := -lcrypto -lnettle -lsodium
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all

@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * The only file that talks to OpenSSL (3.0, EVP). Every object keeps its
+ * The only file that talks to crypto libraries: OpenSSL 3.0 EVP for
+ * everything, and for short AEAD packets, where EVP's per-call dispatch
+ * costs more than the cipher itself, Nettle (AES-GCM) and libsodium
+ * (ChaCha20-Poly1305) through their direct calls. Every object keeps its
  * keyed library contexts from _new to _free; a per-packet call only loads
  * the IV/nonce, feeds AAD and data, and sets or reads the tag. No context
  * is created and nothing of ours is allocated per call.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 
+#include <nettle/aes.h>
+#include <nettle/gcm.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <sodium.h>
 
 #include "engine/crypto.h"
 
@@ -46,9 +53,42 @@ static int pieces_ok(const struct xs_buf *in, int n, int max)
 
 /* ---- AEAD: AES-GCM, GMAC, ChaCha20-Poly1305 ----------------------------- */
 
+/*
+ * Up to these many bytes (AAD plus data) a call goes to Nettle or libsodium
+ * instead of EVP. Measured on the 2-vCPU Xeon (AES-NI, VPCLMULQDQ, AVX-512;
+ * OpenSSL 3.0.22, Nettle 3.8.1, libsodium 1.0.18), TSC cycles per seal of
+ * 8 B AAD and 68 / 580 / 1404 B data:
+ *   AES-128-GCM  EVP 587 / 788 / 1132, Nettle 228 / 683 / 1421
+ *   ChaCha20-Poly1305  EVP 1941 / 2409 / 3165, libsodium 1140 / 2004 / 3536
+ * The lines cross near 830 B (AES-GCM) and 1000 B (ChaCha20-Poly1305).
+ */
+enum {
+	GCM_LITE_MAX = 768,
+	CHACHA_LITE_MAX = 1024,
+	AAD_GATHER_MAX = 16,	/* scattered AAD copied together up to this */
+	CHACHA_KEY_LEN = 32,
+};
+
 struct xs_aead {
 	EVP_CIPHER_CTX *ctx;	/* keyed once; direction chosen per call */
 	int tag_len;
+	enum xs_aead_alg alg;
+	size_t lite_max;	/* AAD + data up to this go to the lite path */
+	/* lite path: Nettle AES-GCM (key schedule, hash key, state) or the
+	 * libsodium ChaCha20-Poly1305 key */
+	union {
+		struct {
+			union {
+				struct aes128_ctx a128;
+				struct aes192_ctx a192;
+				struct aes256_ctx a256;
+			} aes;
+			nettle_cipher_func *encrypt;
+			struct gcm_key hkey;
+			struct gcm_ctx state;
+		} gcm;
+		uint8_t chacha_key[CHACHA_KEY_LEN];
+	} lite;
 	uint8_t sink[XS_CBC_BLOCK_LEN];	/* final's output: stream modes write none */
 };
 
@@ -56,7 +96,8 @@ static const char *aead_cipher_name(enum xs_aead_alg alg, size_t key_len,
 				    size_t tag_len)
 {
 	if (alg == XS_AEAD_CHACHA20_POLY1305)	/* RFC 7634: 256-bit key, full tag */
-		return key_len == 32 && tag_len == 16 ? "ChaCha20-Poly1305" : NULL;
+		return key_len == CHACHA_KEY_LEN && tag_len == 16 ?
+		       "ChaCha20-Poly1305" : NULL;
 	if (alg != XS_AEAD_AES_GCM ||
 	    (tag_len != 8 && tag_len != 12 && tag_len != 16))
 		return NULL;
@@ -66,6 +107,32 @@ static const char *aead_cipher_name(enum xs_aead_alg alg, size_t key_len,
 	case 32: return "AES-256-GCM";
 	}
 	return NULL;
+}
+
+/* Keys the lite path (the name check has vetted alg and key_len). */
+static int aead_lite_setkey(struct xs_aead *a, const uint8_t *key,
+			    size_t key_len)
+{
+	if (a->alg == XS_AEAD_CHACHA20_POLY1305) {
+		if (sodium_init() < 0)
+			return 0;
+		memcpy(a->lite.chacha_key, key, CHACHA_KEY_LEN);
+		a->lite_max = CHACHA_LITE_MAX;
+		return 1;
+	}
+	if (key_len == 16) {
+		aes128_set_encrypt_key(&a->lite.gcm.aes.a128, key);
+		a->lite.gcm.encrypt = (nettle_cipher_func *)aes128_encrypt;
+	} else if (key_len == 24) {
+		aes192_set_encrypt_key(&a->lite.gcm.aes.a192, key);
+		a->lite.gcm.encrypt = (nettle_cipher_func *)aes192_encrypt;
+	} else {
+		aes256_set_encrypt_key(&a->lite.gcm.aes.a256, key);
+		a->lite.gcm.encrypt = (nettle_cipher_func *)aes256_encrypt;
+	}
+	gcm_set_key(&a->lite.gcm.hkey, &a->lite.gcm.aes, a->lite.gcm.encrypt);
+	a->lite_max = GCM_LITE_MAX;
+	return 1;
 }
 
 struct xs_aead *xs_aead_new(enum xs_aead_alg alg, const uint8_t *key,
@@ -80,9 +147,10 @@ struct xs_aead *xs_aead_new(enum xs_aead_alg alg, const uint8_t *key,
 	if (!a)
 		return NULL;
 	a->tag_len = (int)tag_len;
+	a->alg = alg;
 	a->ctx = cipher_ctx_new(name, key, 1, 1);
-	if (!a->ctx) {
-		OPENSSL_clear_free(a, sizeof(*a));
+	if (!a->ctx || !aead_lite_setkey(a, key, key_len)) {
+		xs_aead_free(a);
 		return NULL;
 	}
 	return a;
@@ -93,13 +161,113 @@ void xs_aead_free(struct xs_aead *a)
 	if (!a)
 		return;
 	EVP_CIPHER_CTX_free(a->ctx);	/* cleanses the key schedule */
-	OPENSSL_clear_free(a, sizeof(*a));
+	OPENSSL_clear_free(a, sizeof(*a));	/* and the lite path's keys */
 }
 
 /*
- * Feeds the AAD pieces, merging pieces that lie back to back in memory (SPI
- * and sequence number without ESN) into one update: each EVP call costs
- * 40-130 cycles of dispatch. Pieces are checked as they are fed.
+ * The AAD as one span for the lite path: the pieces when they lie back to
+ * back, else copied into buf if short enough. NULL (use EVP) otherwise.
+ */
+static const uint8_t *aad_span(const struct xs_buf *aad, int naad,
+			       uint8_t buf[AAD_GATHER_MAX], size_t *len)
+{
+	const uint8_t *p = NULL;
+	bool contiguous = true;
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < naad; i++) {
+		if (!aad[i].len)
+			continue;
+		if (n && p + n != aad[i].p)
+			contiguous = false;
+		if (!n)
+			p = aad[i].p;
+		n += aad[i].len;
+	}
+	*len = n;
+	if (contiguous)
+		return n ? p : buf;
+	if (n > AAD_GATHER_MAX)
+		return NULL;
+	for (i = 0, n = 0; i < naad; i++) {
+		if (aad[i].len)
+			memcpy(buf + n, aad[i].p, aad[i].len);
+		n += aad[i].len;
+	}
+	return buf;
+}
+
+/* Nettle AES-GCM; open compares the (possibly truncated) tag in constant time. */
+static int gcm_lite(struct xs_aead *a, const uint8_t *nonce, int enc,
+		    const uint8_t *ad, size_t adlen, uint8_t *data,
+		    size_t len, uint8_t *tag)
+{
+	struct gcm_ctx *st = &a->lite.gcm.state;
+	const struct gcm_key *k = &a->lite.gcm.hkey;
+	const void *aes = &a->lite.gcm.aes;
+	nettle_cipher_func *f = a->lite.gcm.encrypt;
+	uint8_t mac[GCM_DIGEST_SIZE];
+
+	gcm_set_iv(st, k, XS_AEAD_NONCE_LEN, nonce);
+	gcm_update(st, k, adlen, ad);
+	if (enc) {
+		gcm_encrypt(st, k, aes, f, len, data, data);
+		gcm_digest(st, k, aes, f, (size_t)a->tag_len, tag);
+		return 0;
+	}
+	gcm_decrypt(st, k, aes, f, len, data, data);
+	gcm_digest(st, k, aes, f, (size_t)a->tag_len, mac);
+	return CRYPTO_memcmp(mac, tag, (size_t)a->tag_len) ? -1 : 0;
+}
+
+/*
+ * The lite path: seal (enc 1) or open (enc 0) as xs_aead_seal/open
+ * describe. Returns 1 when it took the call (*rc: 0 or -1), 0 when the call
+ * is too long for it or its scattered AAD too long to gather: EVP does it.
+ */
+static int aead_lite(struct xs_aead *a, const uint8_t *nonce, int enc,
+		     const struct xs_buf *aad, int naad, uint8_t *data,
+		     size_t len, uint8_t *tag, int *rc)
+{
+	uint8_t buf[AAD_GATHER_MAX];
+	size_t adlen;
+	const uint8_t *ad = aad_span(aad, naad, buf, &adlen);
+
+	if (!ad || len > a->lite_max || adlen > a->lite_max - len)
+		return 0;
+	if (a->alg == XS_AEAD_CHACHA20_POLY1305)
+		*rc = enc ? crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+				data, tag, NULL, data, len, ad, adlen, NULL,
+				nonce, a->lite.chacha_key) :
+			    crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+				data, NULL, data, len, tag, ad, adlen, nonce,
+				a->lite.chacha_key);
+	else
+		*rc = gcm_lite(a, nonce, enc, ad, adlen, data, len, tag);
+	return 1;
+}
+
+/* Arguments of seal and open, every AAD piece included. */
+static int aead_args_ok(const struct xs_aead *a, const uint8_t *nonce,
+			const struct xs_buf *aad, int naad,
+			const uint8_t *data, size_t len, const uint8_t *tag)
+{
+	int i;
+
+	if (!a || !nonce || !tag || (len && !data) || len > INT_MAX ||
+	    !pieces_ok(aad, naad, XS_AEAD_MAX_AAD))
+		return 0;
+	for (i = 0; i < naad; i++)
+		if (!piece_ok(&aad[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * EVP: feeds the AAD pieces, merging pieces that lie back to back in memory
+ * (SPI and sequence number without ESN) into one update: each EVP call
+ * costs 40-130 cycles of dispatch.
  */
 static int aead_feed_aad(struct xs_aead *a, const struct xs_buf *aad,
 			 int naad)
@@ -109,8 +277,6 @@ static int aead_feed_aad(struct xs_aead *a, const struct xs_buf *aad,
 	int i, outl;
 
 	for (i = 0; i < naad; i++) {
-		if (!piece_ok(&aad[i]))
-			return 0;
 		if (!aad[i].len)
 			continue;
 		if (len && p + len == aad[i].p) {
@@ -129,10 +295,10 @@ static int aead_feed_aad(struct xs_aead *a, const struct xs_buf *aad,
 }
 
 /*
- * Loads the nonce, feeds the AAD and en/decrypts data in place. The GCM and
- * ChaCha20-Poly1305 key schedules do not depend on the direction, so one
- * context serves both seal and open. A bad piece fails the call and the
- * next call re-initialises.
+ * EVP: loads the nonce, feeds the AAD and en/decrypts data in place. The
+ * GCM and ChaCha20-Poly1305 key schedules do not depend on the direction,
+ * so one context serves both seal and open. A failed call leaves nothing
+ * behind: the next call re-initialises.
  */
 static int aead_run(struct xs_aead *a, const uint8_t *nonce, int enc,
 		    const struct xs_buf *aad, int naad, uint8_t *data,
@@ -140,9 +306,7 @@ static int aead_run(struct xs_aead *a, const uint8_t *nonce, int enc,
 {
 	int outl;
 
-	if (!a || !nonce || (len && !data) || len > INT_MAX ||
-	    !pieces_ok(aad, naad, XS_AEAD_MAX_AAD) ||
-	    !EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, enc, NULL) ||
+	if (!EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, enc, NULL) ||
 	    !aead_feed_aad(a, aad, naad))
 		return 0;
 	return !len || EVP_CipherUpdate(a->ctx, data, &outl, data, (int)len);
@@ -168,30 +332,37 @@ int xs_aead_seal(struct xs_aead *a, const uint8_t nonce[XS_AEAD_NONCE_LEN],
 		 const struct xs_buf *aad, int naad,
 		 uint8_t *data, size_t len, uint8_t *tag)
 {
-	int outl;
+	int outl, rc;
 
-	if (!tag || !aead_run(a, nonce, 1, aad, naad, data, len))
+	if (!aead_args_ok(a, nonce, aad, naad, data, len, tag))
 		return -1;
-	if (EVP_CipherFinal_ex(a->ctx, a->sink, &outl) <= 0 ||
+	if (aead_lite(a, nonce, 1, aad, naad, data, len, tag, &rc))
+		return rc ? -1 : 0;
+	if (!aead_run(a, nonce, 1, aad, naad, data, len) ||
+	    EVP_CipherFinal_ex(a->ctx, a->sink, &outl) <= 0 ||
 	    aead_tag(a, tag, 0) <= 0)
 		return -1;
 	return 0;
 }
 
 /*
- * The library compares the (possibly truncated) tag in constant time at
- * final. On mismatch data holds unauthenticated plaintext: the caller must
- * discard it.
+ * Both paths compare the (possibly truncated) tag in constant time. On
+ * mismatch data may hold unauthenticated plaintext: the caller must discard
+ * it.
  */
 int xs_aead_open(struct xs_aead *a, const uint8_t nonce[XS_AEAD_NONCE_LEN],
 		 const struct xs_buf *aad, int naad,
 		 uint8_t *data, size_t len, const uint8_t *tag)
 {
-	int outl;
+	uint8_t *t = (uint8_t *)tag;	/* read only, on both paths */
+	int outl, rc;
 
-	if (!tag || !aead_run(a, nonce, 0, aad, naad, data, len))
+	if (!aead_args_ok(a, nonce, aad, naad, data, len, tag))
 		return -1;
-	if (aead_tag(a, (uint8_t *)tag, 1) <= 0 ||
+	if (aead_lite(a, nonce, 0, aad, naad, data, len, t, &rc))
+		return rc ? -1 : 0;
+	if (!aead_run(a, nonce, 0, aad, naad, data, len) ||
+	    aead_tag(a, t, 1) <= 0 ||
 	    EVP_CipherFinal_ex(a->ctx, a->sink, &outl) <= 0)
 		return -1;
 	return 0;
