@@ -137,6 +137,17 @@ enum xs_drop xs_fwd_hop(uint8_t *ip, uint32_t len)
 	return XS_OK;
 }
 
+static uint16_t bswap16(uint16_t v)
+{
+	return (uint16_t)(v << 8 | v >> 8);
+}
+
+/* A 16-bit value at an odd offset sums as its byte-swapped self. */
+static uint16_t word_at(const uint8_t *p, uint32_t o)
+{
+	return (o & 1) ? bswap16(xs_get16(p + o)) : xs_get16(p + o);
+}
+
 bool xs_fwd_mss_clamp(uint8_t *ip, uint32_t len, uint16_t mss)
 {
 	uint32_t doff, o, olen;
@@ -162,7 +173,8 @@ bool xs_fwd_mss_clamp(uint8_t *ip, uint32_t len, uint16_t mss)
 		olen = th[o + 1];
 		if (th[o] != TCP_OPT_MSS || olen != 4 || xs_get16(th + o + 2) <= mss)
 			continue;
-		csum_replace16(th + TCP_CSUM_OFF, xs_get16(th + o + 2), mss);
+		csum_replace16(th + TCP_CSUM_OFF, word_at(th, o + 2),
+			       (o & 1) ? bswap16(mss) : mss);
 		xs_put16(th + o + 2, mss);
 		return true;
 	}
