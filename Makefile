@@ -221,14 +221,14 @@ $(B)/tests/worker/%: tests/worker/%.c $(BPFT_LIB) tests/bpf/harness.h \
 		$(B)/libxdpsec-engine.a $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
 
 # --- loader (xdpsec CLI and daemon) ---------------------------------------
-$(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h)
+$(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h loader/commands/*.h)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-engine.a
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-engine.a -lbpf -lxdp -lelf -lz -lpthread $(LDLIBS_ENGINE)
+	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-engine.a -ljansson -lbpf -lxdp -lelf -lz -lpthread $(LDLIBS_ENGINE)
 
 # --- tests ----------------------------------------------------------------
 # The whole suite: dependencies, build, then pytest drives everything

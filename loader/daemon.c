@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The daemon of one instance: lock, clean up after a predecessor that
+ * died, load the BPF objects with their maps pinned, listen on the control
+ * socket, apply the configuration, serve until SIGTERM/SIGINT or `stop`,
+ * then detach everything, unpin, and remove the socket and the lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "engine/engine.h"
+#include "loader/daemon.h"
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return getenv("XDPSEC_DEBUG") ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* The lock stays held as long as the daemon (or its child) has the fd. */
+static int take_lock(char *why)
+{
+	char path[128], pid[32] = "";
+	int fd;
+
+	if (mkdir(XS_RUN_DIR, 0700) && errno != EEXIST)
+		return xs_why(why, "cannot create %s: %s", XS_RUN_DIR, strerror(errno));
+	xs_path(path, sizeof(path), XS_RUN_DIR, ".lock");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return xs_why(why, "cannot open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (read(fd, pid, sizeof(pid) - 1) < 0)
+			pid[0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		close(fd);
+		return xs_why(why, "instance %s is already running%s%s%s",
+			      xs_opts.instance, *pid ? " (pid " : "", pid,
+			      *pid ? ")" : "");
+	}
+	return fd;
+}
+
+static void write_pid(int lock_fd)
+{
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+	if (ftruncate(lock_fd, 0) || pwrite(lock_fd, pid, n, 0) != n)
+		pr_warn("cannot write the pid into the lock file");
+}
+
+static int start(struct xs_daemon *d, const char *conf, char *why)
+{
+	char path[128];
+	int n;
+
+	xs_path(d->pin_dir, sizeof(d->pin_dir), XS_PIN_DIR, "");
+	xs_detach_stale(why);
+	n = xs_bpf_unpin_stale(d->pin_dir, why);
+	if (n < 0)
+		return -1;
+	if (n)
+		pr_info("removed %d stale pins in %s", n, d->pin_dir);
+	if (xs_bpf_load(d, why))
+		return -1;
+	xs_path(path, sizeof(path), XS_RUN_DIR, ".sock");
+	d->listen_fd = xs_ctl_listen(path, why);
+	if (d->listen_fd < 0)
+		return -1;
+	return conf ? xs_conf_load(d, conf, why) : 0;
+}
+
+static void teardown(struct xs_daemon *d, int lock_fd)
+{
+	char why[XS_WHY_MAX], path[128];
+
+	xs_detach(d, NULL, why);
+	xs_bpf_unload(d);
+	free(d->pols);
+	free(d->pol_spi);
+	if (d->listen_fd > 0) {
+		close(d->listen_fd);
+		xs_path(path, sizeof(path), XS_RUN_DIR, ".sock");
+		unlink(path);
+	}
+	xs_path(path, sizeof(path), XS_RUN_DIR, ".lock");
+	unlink(path);
+	close(lock_fd);
+}
+
+static int signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static void serve(struct xs_daemon *d, int sfd)
+{
+	struct pollfd p[2] = { { .fd = d->listen_fd, .events = POLLIN },
+			       { .fd = sfd, .events = POLLIN } };
+
+	while (!d->stop) {
+		int n = poll(p, 2, 1000);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && p[1].revents)
+			break;
+		if (n > 0 && p[0].revents)
+			xs_ctl_serve(d, d->listen_fd);
+		xs_sad_tick(d);
+	}
+}
+
+/* Background: the parent waits for the child's "ready" or its error. */
+static int background(int *report_fd)
+{
+	char msg[XS_WHY_MAX + 1] = "";
+	int pfd[2];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) || (pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		close(pfd[0]);
+		*report_fd = pfd[1];
+		setsid();
+		return 0;
+	}
+	close(pfd[1]);
+	n = read(pfd[0], msg, sizeof(msg) - 1);
+	if (n > 0 && msg[0] == '+')
+		exit(XS_EXIT_OK);
+	fprintf(stderr, "xdpsec: %s\n", n > 1 ? msg + 1 : "the daemon died while starting");
+	exit(XS_EXIT_FAIL);
+}
+
+static void report(int fd, bool ok, const char *why)
+{
+	char msg[XS_WHY_MAX + 1];
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(msg, sizeof(msg), "%c%s", ok ? '+' : '-', ok ? "" : why);
+	if (write(fd, msg, n) != n)
+		pr_warn("cannot report to the starting process");
+	close(fd);
+	if (ok && (!freopen("/dev/null", "r", stdin) ||
+		   !freopen("/dev/null", "w", stdout) ||
+		   !freopen("/dev/null", "w", stderr)))
+		pr_warn("cannot detach from the terminal");
+}
+
+int xs_daemon_main(const char *conf, bool foreground)
+{
+	struct xs_daemon d = { .listen_fd = -1 };
+	char why[XS_WHY_MAX] = "";
+	int lock_fd, sfd, report_fd = -1;
+
+	libbpf_set_print(libbpf_quiet);
+	lock_fd = take_lock(why);
+	if (lock_fd < 0) {
+		fprintf(stderr, "xdpsec: %s\n", why);
+		return XS_EXIT_FAIL;
+	}
+	if (!foreground && background(&report_fd))
+		return XS_EXIT_FAIL;
+	write_pid(lock_fd);
+	if (xs_engine_harden())
+		pr_warn("cannot lock memory (mlockall): keys may reach swap");
+	sfd = signals();
+	if (sfd < 0 || start(&d, conf, why)) {
+		if (!why[0])
+			xs_why(why, "signalfd: %s", strerror(errno));
+		pr_warn("%s", why);
+		report(report_fd, false, why);
+		teardown(&d, lock_fd);
+		return XS_EXIT_FAIL;
+	}
+	pr_info("instance %s running, maps in %s", xs_opts.instance, d.pin_dir);
+	report(report_fd, true, NULL);
+	if (report_fd >= 0)
+		xs_log_to_syslog();
+	serve(&d, sfd);
+	pr_info("instance %s stopping", xs_opts.instance);
+	teardown(&d, lock_fd);
+	return XS_EXIT_OK;
+}

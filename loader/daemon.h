@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * The daemon's state: its BPF objects and pinned maps, the interfaces it
+ * attached, the SAs (configuration in the mmapped xs_sad, the rest here)
+ * and the ordered policy list it compiles into the SPD.
+ */
+#ifndef XDPSEC_LOADER_DAEMON_H
+#define XDPSEC_LOADER_DAEMON_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loader/pol_parse.h"
+#include "loader/sa_parse.h"
+#include "loader/xdpsec.h"
+#include "maps/sad.h"
+#include "maps/spd.h"
+
+enum xs_role {
+	XS_ROLE_WAN = 0,		/* wan */
+	XS_ROLE_LAN = 1,		/* lan */
+	XS_ROLE_INTERNAL = 2,		/* internal: veth peer the worker serves */
+	XS_ROLES
+};
+
+struct xs_iface {
+	char name[IF_NAMESIZE];
+	int ifindex;			/* 0: not attached */
+	bool generic;			/* XDP in generic (skb) mode */
+	bool tc;			/* tc-out on its egress */
+};
+
+/* What the daemon keeps per SA besides the xs_sad slot (never keys). */
+struct xs_sa_rec {
+	uint64_t order;			/* install order; 0: slot unused */
+	uint8_t sel_family, sel_src_len, sel_dst_len;
+	uint8_t sel_src[16], sel_dst[16];
+};
+
+struct xs_daemon {
+	struct xdp_wan *wan;
+	struct xdp_lan *lan, *internal;
+	struct tc_out *tc;
+	int fd_sad, fd_sadi, fd_spd, fd_spdd, fd_spds, fd_cfg, fd_stats,
+	    fd_xsks;
+	char pin_dir[128];
+	struct xs_sad_entry *sad;	/* mmapped xs_sad */
+	uint32_t sad_slots;
+	struct xs_sa_rec *sas;		/* by slot */
+	uint64_t sa_order;
+
+	struct xs_spd_policy *pols;	/* in insertion order; index = xs_spd */
+	uint32_t *pol_spi;		/* template SPI per policy, 0: any */
+	uint32_t npols, pol_cap, pol_next_id;
+	unsigned int spd_gen;		/* active generation */
+
+	struct xs_iface ifs[XS_ROLES];
+	char veth[IF_NAMESIZE];		/* internal pair: stack end */
+
+	int listen_fd;
+	bool stop;
+};
+
+/* bpfobj.c APIs: */
+int xs_bpf_load(struct xs_daemon *d, char *why);
+int xs_bpf_load_tc(struct xs_daemon *d, int tc_ifindex, char *why);
+void xs_bpf_unload_tc(struct xs_daemon *d);
+void xs_bpf_unload(struct xs_daemon *d);
+/* Removes pins left by a previous daemon; how many (-1: error, why set). */
+int xs_bpf_unpin_stale(const char *pin_dir, char *why);
+
+/* attach.c APIs: */
+int xs_attach(struct xs_daemon *d, const char *wan, const char *lan,
+	      char *why);
+/* Detach one interface (by name) or, name NULL, everything. */
+int xs_detach(struct xs_daemon *d, const char *name, char *why);
+/* Clean up after a daemon that died: detach what its record lists. */
+int xs_detach_stale(char *why);
+
+/* sad.c APIs: */
+int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why);
+int xs_sad_delete(struct xs_daemon *d, const struct xs_sa_id *id,
+		  char *why);
+void xs_sad_flush(struct xs_daemon *d);
+/* The slot of SA id, or XS_SA_NONE. */
+uint32_t xs_sad_find(const struct xs_daemon *d, const struct xs_sa_id *id);
+uint32_t xs_sad_count(const struct xs_daemon *d);
+/* Once a second: apply the time lifetimes. */
+void xs_sad_tick(struct xs_daemon *d);
+/* The newest usable SA for a PROTECT policy's template, or XS_SA_NONE. */
+uint32_t xs_sad_for_policy(const struct xs_daemon *d,
+			   const struct xs_spd_policy *p, uint32_t spi);
+
+/* spd.c APIs: */
+int xs_spd_add(struct xs_daemon *d, const struct xs_pol_req *r, char *why);
+int xs_spd_delete(struct xs_daemon *d, const struct xs_spd_policy *sel,
+		  char *why);
+int xs_spd_flush(struct xs_daemon *d, char *why);
+/* After an SA change: point every PROTECT policy at its current SA. */
+void xs_spd_relink(struct xs_daemon *d);
+json_t *xs_spd_json(const struct xs_daemon *d, uint32_t i);
+
+/* conf.c APIs: */
+/* Apply a configuration file: attach, then replace SAs and policies. */
+int xs_conf_load(struct xs_daemon *d, const char *file, char *why);
+
+/* daemon.c APIs: */
+int xs_daemon_main(const char *conf, bool foreground);
+
+/* control.c APIs (daemon side): */
+int xs_ctl_listen(const char *path, char *why);
+void xs_ctl_serve(struct xs_daemon *d, int lfd);
+
+#endif

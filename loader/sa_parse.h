@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
+/*
+ * `ip xfrm state` syntax -> an engine SA configuration (engine/sa.h) plus
+ * what the daemon keeps besides it. Linux algorithm names map to IKEv2
+ * transform numbers here and only here (also the other way, for listings).
+ */
+#ifndef XDPSEC_LOADER_SA_PARSE_H
+#define XDPSEC_LOADER_SA_PARSE_H
+
+#include "engine/sa.h"
+
+enum { XS_DIR_AUTO = 0xff };		/* decide by the local addresses */
+
+struct xs_sa_req {
+	struct xs_sa_cfg cfg;		/* dir may be XS_DIR_AUTO */
+	uint32_t reqid;
+	uint64_t soft_add_sec, hard_add_sec;
+	uint8_t sel_family;		/* 0: no selector */
+	uint8_t sel_src_len, sel_dst_len;
+	uint8_t sel_src[16], sel_dst[16];
+};
+
+/* The SA's identity, as in `ip xfrm state delete|get`. */
+struct xs_sa_id {
+	uint8_t family, proto;
+	uint32_t spi;
+	uint8_t dst[16];
+	uint8_t src[16];		/* all zero: not given */
+};
+
+/* Parse a whole `state add` argument list (keys end up in r->cfg). */
+int xs_sa_parse(int argc, char **argv, struct xs_sa_req *r, char *why);
+/* Validate by creating the engine SA once (with dir, in if automatic). */
+int xs_sa_validate(const struct xs_sa_req *r, char *why);
+int xs_sa_parse_id(int argc, char **argv, struct xs_sa_id *id, char *why);
+/* Wipe the keys of r. */
+void xs_sa_req_wipe(struct xs_sa_req *r);
+
+/* The ip-xfrm words for a transform pair: "aead rfc4106(gcm(aes)) 128" */
+void xs_sa_alg_str(uint8_t proto, uint16_t enc, uint16_t integ, char *buf,
+		   size_t len);
+
+#endif

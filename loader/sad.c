@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The daemon's side of the SAD (maps/sad.h): slots in the mmapped xs_sad,
+ * the inbound index xs_sadi, the install/delete order the BPF programs and
+ * the worker rely on. Keys pass through to the worker and are wiped by the
+ * caller; nothing here stores them.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "loader/args.h"
+#include "loader/daemon.h"
+#include "maps/types.h"
+
+/* Is addr one of this host's addresses (in this network namespace)? */
+static bool addr_is_local(uint8_t family, const uint8_t *addr)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return false;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != family)
+			continue;
+		if (family == XS_AF_INET)
+			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+					addr, 4);
+		else
+			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+					addr, 16);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+static bool same_id(const struct xs_sad_entry *e, const struct xs_sa_id *id)
+{
+	return e->spi == id->spi && e->proto == id->proto &&
+	       e->family == id->family && !memcmp(e->dst, id->dst, 16) &&
+	       (xs_addr_zero(id->src) || !memcmp(e->src, id->src, 16));
+}
+
+uint32_t xs_sad_find(const struct xs_daemon *d, const struct xs_sa_id *id)
+{
+	uint32_t s;
+
+	for (s = 0; s < d->sad_slots; s++)
+		if (d->sas[s].order && same_id(&d->sad[s], id))
+			return s;
+	return XS_SA_NONE;
+}
+
+uint32_t xs_sad_count(const struct xs_daemon *d)
+{
+	uint32_t s, n = 0;
+
+	for (s = 0; s < d->sad_slots; s++)
+		n += !!d->sas[s].order;
+	return n;
+}
+
+static uint32_t free_slot(const struct xs_daemon *d)
+{
+	uint32_t s;
+
+	for (s = 0; s < d->sad_slots; s++)
+		if (!d->sas[s].order && d->sad[s].state == XS_SA_EMPTY)
+			return s;
+	return XS_SA_NONE;
+}
+
+static void fill_slot(struct xs_sad_entry *e, const struct xs_sa_req *r)
+{
+	const struct xs_sa_cfg *c = &r->cfg;
+
+	memset(e, 0, sizeof(*e));
+	e->spi = c->spi;
+	e->state = XS_SA_LARVAL;
+	e->dir = c->dir;
+	e->proto = c->proto;
+	e->mode = c->mode;
+	e->family = c->family;
+	e->backend = XS_BACKEND_AFXDP;
+	e->encap_sport = c->encap_sport;
+	e->encap_dport = c->encap_dport;
+	e->enc = c->enc;
+	e->integ = c->integ;
+	e->flags = c->flags;
+	e->reqid = r->reqid;
+	e->replay_window = c->replay_window;
+	memcpy(e->src, c->src, 16);
+	memcpy(e->dst, c->dst, 16);
+	e->add_time = time(NULL);
+	e->soft_add_sec = r->soft_add_sec;
+	e->hard_add_sec = r->hard_add_sec;
+	e->soft_bytes = c->soft_bytes;
+	e->hard_bytes = c->hard_bytes;
+	e->soft_packets = c->soft_packets;
+	e->hard_packets = c->hard_packets;
+}
+
+static void keep_rec(struct xs_daemon *d, uint32_t slot,
+		     const struct xs_sa_req *r)
+{
+	struct xs_sa_rec *rec = &d->sas[slot];
+
+	rec->order = ++d->sa_order;
+	rec->sel_family = r->sel_family;
+	rec->sel_src_len = r->sel_src_len;
+	rec->sel_dst_len = r->sel_dst_len;
+	memcpy(rec->sel_src, r->sel_src, 16);
+	memcpy(rec->sel_dst, r->sel_dst, 16);
+}
+
+static int index_add(struct xs_daemon *d, uint32_t slot, char *why)
+{
+	const struct xs_sad_entry *e = &d->sad[slot];
+	struct xs_sad_key k = { .spi = e->spi, .proto = e->proto,
+				.family = e->family };
+
+	memcpy(k.dst, e->dst, 16);
+	if (bpf_map_update_elem(d->fd_sadi, &k, &slot, BPF_NOEXIST))
+		return xs_why(why, "state add: cannot index the SA in xs_sadi: %s",
+			      strerror(errno));
+	return 0;
+}
+
+static void index_del(struct xs_daemon *d, uint32_t slot)
+{
+	const struct xs_sad_entry *e = &d->sad[slot];
+	struct xs_sad_key k = { .spi = e->spi, .proto = e->proto,
+				.family = e->family };
+
+	memcpy(k.dst, e->dst, 16);
+	bpf_map_delete_elem(d->fd_sadi, &k);
+}
+
+/* Install: slot LARVAL, keys to the worker, MATURE, then the index. */
+int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
+{
+	struct xs_sa_id id = { .family = r->cfg.family, .proto = r->cfg.proto,
+			       .spi = r->cfg.spi };
+	struct xs_sad_entry *e;
+	uint32_t slot;
+
+	if (r->cfg.dir == XS_DIR_AUTO)
+		r->cfg.dir = addr_is_local(r->cfg.family, r->cfg.src) ?
+			     XS_DIR_OUT : XS_DIR_IN;
+	if (xs_sa_validate(r, why))
+		return -1;
+	memcpy(id.dst, r->cfg.dst, 16);
+	if (xs_sad_find(d, &id) != XS_SA_NONE)
+		return xs_why(why, "state add: an SA with this dst, proto and spi 0x%x exists already",
+			      id.spi);
+	slot = free_slot(d);
+	if (slot == XS_SA_NONE)
+		return xs_why(why, "state add: the SAD is full (%u slots)", d->sad_slots);
+	e = &d->sad[slot];
+	fill_slot(e, r);
+	__atomic_store_n(&e->state, XS_SA_MATURE, __ATOMIC_RELEASE);
+	if (r->cfg.dir == XS_DIR_IN && index_add(d, slot, why)) {
+		memset(e, 0, sizeof(*e));
+		return -1;
+	}
+	keep_rec(d, slot, r);
+	xs_spd_relink(d);
+	return 0;
+}
+
+static void remove_slot(struct xs_daemon *d, uint32_t slot)
+{
+	if (d->sad[slot].dir == XS_DIR_IN)
+		index_del(d, slot);
+	memset(&d->sad[slot], 0, sizeof(d->sad[slot]));
+	memset(&d->sas[slot], 0, sizeof(d->sas[slot]));
+}
+
+/* Delete: the index entry first, then the slot. */
+int xs_sad_delete(struct xs_daemon *d, const struct xs_sa_id *id, char *why)
+{
+	uint32_t slot = xs_sad_find(d, id);
+
+	if (slot == XS_SA_NONE)
+		return xs_why(why, "state: no such SA (proto %s spi 0x%x)",
+			      id->proto == XS_PROTO_AH ? "ah" : "esp", id->spi);
+	remove_slot(d, slot);
+	xs_spd_relink(d);
+	return 0;
+}
+
+void xs_sad_flush(struct xs_daemon *d)
+{
+	uint32_t s;
+
+	for (s = 0; s < d->sad_slots; s++)
+		if (d->sas[s].order)
+			remove_slot(d, s);
+	xs_spd_relink(d);
+}
+
+static bool tmpl_match(const struct xs_sad_entry *e,
+		       const struct xs_spd_policy *p, uint32_t spi)
+{
+	if (e->proto != p->tmpl_proto || e->mode != p->tmpl_mode ||
+	    (spi && e->spi != spi))
+		return false;
+	if (p->reqid)
+		return e->reqid == p->reqid;
+	return !p->tmpl_family ||
+	       (e->family == p->tmpl_family && !memcmp(e->src, p->tmpl_src, 16) &&
+		!memcmp(e->dst, p->tmpl_dst, 16));
+}
+
+uint32_t xs_sad_for_policy(const struct xs_daemon *d,
+			   const struct xs_spd_policy *p, uint32_t spi)
+{
+	uint8_t dir = p->dir == XS_SPD_OUT ? XS_DIR_OUT : XS_DIR_IN;
+	uint32_t s, best = XS_SA_NONE;
+	uint64_t order = 0;
+
+	for (s = 0; s < d->sad_slots; s++) {
+		const struct xs_sad_entry *e = &d->sad[s];
+
+		if (!d->sas[s].order || e->dir != dir || e->state == XS_SA_DEAD ||
+		    !tmpl_match(e, p, spi) || d->sas[s].order < order)
+			continue;
+		order = d->sas[s].order;
+		best = s;
+	}
+	return best;
+}
+
+/* Time lifetimes (the worker counts bytes and packets): DYING, DEAD. */
+void xs_sad_tick(struct xs_daemon *d)
+{
+	uint64_t now = time(NULL);
+	bool changed = false;
+	uint32_t s;
+
+	for (s = 0; s < d->sad_slots; s++) {
+		struct xs_sad_entry *e = &d->sad[s];
+		uint8_t st = e->state;
+
+		if (!d->sas[s].order || st == XS_SA_DEAD)
+			continue;
+		if (e->hard_add_sec && now >= e->add_time + e->hard_add_sec)
+			st = XS_SA_DEAD;
+		else if (e->soft_add_sec && now >= e->add_time + e->soft_add_sec)
+			st = XS_SA_DYING;
+		if (st == e->state)
+			continue;
+		__atomic_store_n(&e->state, st, __ATOMIC_RELEASE);
+		pr_info("SA spi 0x%x: %s", e->spi, st == XS_SA_DEAD ?
+			"hard lifetime reached, dead" : "soft lifetime reached, dying");
+		changed = true;
+	}
+	if (changed)
+		xs_spd_relink(d);
+}
