@@ -226,9 +226,10 @@ $(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h 
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-engine.a
+$(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-worker.a $(B)/libxdpsec-engine.a
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-engine.a -ljansson -lbpf -lxdp -lelf -lz -lpthread $(LDLIBS_ENGINE)
+	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-worker.a $(B)/libxdpsec-engine.a \
+		-ljansson $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
 
 # --- tests ----------------------------------------------------------------
 # The whole suite: dependencies, build, then pytest drives everything

@@ -193,6 +193,16 @@ fail_wan:
 	return -1;
 }
 
+static bool keyed_sas(const struct xs_daemon *d)
+{
+	uint32_t s;
+
+	for (s = 0; s < d->sad_slots; s++)
+		if (d->sas[s].order && d->sas[s].keyed)
+			return true;
+	return false;
+}
+
 int xs_attach(struct xs_daemon *d, const char *wan, const char *lan,
 	      char *why)
 {
@@ -206,6 +216,8 @@ int xs_attach(struct xs_daemon *d, const char *wan, const char *lan,
 			      l->name);
 	if (wan && lan && !strcmp(wan, lan))
 		return xs_why(why, "attach: WAN and LAN must differ");
+	if (d->worker && keyed_sas(d))
+		return xs_why(why, "attach: the worker would restart and lose the keys of the installed SAs; attach WAN and LAN in one command, or flush the SAs first");
 	if (wan && attach_wan(d, wan, why))
 		return -1;
 	if (lan && (iface_init(l, lan, why) ||
@@ -216,7 +228,7 @@ int xs_attach(struct xs_daemon *d, const char *wan, const char *lan,
 		return -1;
 	}
 	record_write(d);
-	return 0;
+	return xs_glue_restart(d, why);
 }
 
 static void detach_role(struct xs_daemon *d, enum xs_role r)
@@ -243,6 +255,8 @@ int xs_detach(struct xs_daemon *d, const char *name, char *why)
 		if (!d->ifs[r].ifindex || r == XS_ROLE_INTERNAL ||
 		    (name && strcmp(name, d->ifs[r].name)))
 			continue;
+		if (!n)
+			xs_glue_stop(d);
 		detach_role(d, r);
 		n++;
 	}
@@ -253,7 +267,7 @@ int xs_detach(struct xs_daemon *d, const char *name, char *why)
 		xs_path(path, sizeof(path), XS_RUN_DIR, ".ifs");
 		unlink(path);
 	}
-	return 0;
+	return xs_glue_restart(d, why);
 }
 
 /* Is an xdpsec program (by name) attached to ifindex? Its mode flags. */

@@ -34,6 +34,7 @@ struct xs_iface {
 /* What the daemon keeps per SA besides the xs_sad slot (never keys). */
 struct xs_sa_rec {
 	uint64_t order;			/* install order; 0: slot unused */
+	bool keyed;			/* the running worker has its keys */
 	uint8_t sel_family, sel_src_len, sel_dst_len;
 	uint8_t sel_src[16], sel_dst[16];
 };
@@ -57,6 +58,8 @@ struct xs_daemon {
 
 	struct xs_iface ifs[XS_ROLES];
 	char veth[IF_NAMESIZE];		/* internal pair: stack end */
+	struct xs_worker *worker;	/* runs while a WAN is attached */
+	int nqueues;
 
 	int listen_fd;
 	bool stop;
@@ -100,6 +103,18 @@ int xs_spd_flush(struct xs_daemon *d, char *why);
 /* After an SA change: point every PROTECT policy at its current SA. */
 void xs_spd_relink(struct xs_daemon *d);
 json_t *xs_spd_json(const struct xs_daemon *d, uint32_t i);
+
+/* worker_glue.c APIs: */
+/* (Re)start the worker on the attached interfaces (stop it if no WAN). */
+int xs_glue_restart(struct xs_daemon *d, char *why);
+void xs_glue_stop(struct xs_daemon *d);
+/* Give a slot's keys to the worker (none running: the SA stays keyless). */
+int xs_glue_sa_set(struct xs_daemon *d, uint32_t slot,
+		   const struct xs_sa_cfg *cfg, char *why);
+void xs_glue_sa_clear(struct xs_daemon *d, uint32_t slot);
+/* Lifetime events of the worker -> slot states DYING/DEAD. */
+bool xs_glue_events(struct xs_daemon *d);
+json_t *xs_glue_json(struct xs_daemon *d);
 
 /* conf.c APIs: */
 /* Apply a configuration file: attach, then replace SAs and policies. */

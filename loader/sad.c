@@ -164,8 +164,13 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 		return xs_why(why, "state add: the SAD is full (%u slots)", d->sad_slots);
 	e = &d->sad[slot];
 	fill_slot(e, r);
+	if (xs_glue_sa_set(d, slot, &r->cfg, why)) {
+		memset(e, 0, sizeof(*e));
+		return -1;
+	}
 	__atomic_store_n(&e->state, XS_SA_MATURE, __ATOMIC_RELEASE);
 	if (r->cfg.dir == XS_DIR_IN && index_add(d, slot, why)) {
+		xs_glue_sa_clear(d, slot);
 		memset(e, 0, sizeof(*e));
 		return -1;
 	}
@@ -178,6 +183,7 @@ static void remove_slot(struct xs_daemon *d, uint32_t slot)
 {
 	if (d->sad[slot].dir == XS_DIR_IN)
 		index_del(d, slot);
+	xs_glue_sa_clear(d, slot);
 	memset(&d->sad[slot], 0, sizeof(d->sad[slot]));
 	memset(&d->sas[slot], 0, sizeof(d->sas[slot]));
 }
@@ -241,7 +247,7 @@ uint32_t xs_sad_for_policy(const struct xs_daemon *d,
 void xs_sad_tick(struct xs_daemon *d)
 {
 	uint64_t now = time(NULL);
-	bool changed = false;
+	bool changed = xs_glue_events(d);
 	uint32_t s;
 
 	for (s = 0; s < d->sad_slots; s++) {

@@ -89,7 +89,7 @@ static json_t *sa_json(const struct xs_daemon *d, uint32_t slot)
 
 	xs_sa_alg_str(e->proto, e->enc, e->integ, alg, sizeof(alg));
 	return json_pack("{s:i,s:o,s:o,s:s,s:I,s:s,s:s,s:I,s:s,s:I,s:o,s:s,"
-			 "s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I}",
+			 "s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
 		"slot", (int)slot, "src", addr_json(e->family, e->src),
 		"dst", addr_json(e->family, e->dst),
 		"proto", e->proto == XS_PROTO_AH ? "ah" : "esp",
@@ -107,7 +107,7 @@ static json_t *sa_json(const struct xs_daemon *d, uint32_t slot)
 		"add_time", (json_int_t)e->add_time, "seq", (json_int_t)e->seq,
 		"replay_top", (json_int_t)e->replay_top,
 		"packets", (json_int_t)e->packets, "bytes", (json_int_t)e->bytes,
-		"drops", (json_int_t)e->drops);
+		"drops", (json_int_t)e->drops, "keys", d->sas[slot].keyed);
 }
 
 static json_t *list(struct xs_daemon *d)
@@ -198,6 +198,8 @@ static void print_sa(json_t *sa)
 		printf("\tsel src %s dst %s\n",
 		       json_string_value(json_object_get(sel, "src")),
 		       json_string_value(json_object_get(sel, "dst")));
+	if (!json_is_true(json_object_get(sa, "keys")))
+		printf("\tkeys none: no worker had them (add the SA again after attach)\n");
 	printf("\tstate %s seq 0x%" PRIx64 " packets %" PRId64 " bytes %" PRId64
 	       " drops %" PRId64 "\n",
 	       json_string_value(json_object_get(sa, "state")),

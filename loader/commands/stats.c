@@ -61,7 +61,7 @@ static json_t *serve_stats(struct xs_daemon *d, int argc, char **argv,
 		json_object_set_new(hooks, hook_names[h], hook_json(s, ncpu));
 	}
 	free(s);
-	return json_pack("{s:o,s:o}", "hooks", hooks, "worker", json_null());
+	return json_pack("{s:o,s:o}", "hooks", hooks, "worker", xs_glue_json(d));
 }
 
 static void print_counters(const char *title, json_t *o)
@@ -88,6 +88,13 @@ static void print_stats(json_t *res)
 	json_object_foreach(json_object_get(res, "hooks"), name, h) {
 		printf("%s:\n", name);
 		print_counters("  actions: ", json_object_get(h, "actions"));
+		print_counters("  drops: ", json_object_get(h, "drops"));
+	}
+	h = json_object_get(res, "worker");
+	if (json_is_object(h)) {
+		printf("worker: rx %" PRId64 ", tx %" PRId64 "\n",
+		       (int64_t)json_integer_value(json_object_get(h, "rx")),
+		       (int64_t)json_integer_value(json_object_get(h, "tx")));
 		print_counters("  drops: ", json_object_get(h, "drops"));
 	}
 }

@@ -39,12 +39,12 @@ static json_t *serve_status(struct xs_daemon *d, int argc, char **argv,
 			 "pins", d->pin_dir, "interfaces", ifaces_json(d),
 			 "sas", (int)xs_sad_count(d), "sad_slots", (int)d->sad_slots,
 			 "policies", (int)d->npols, "spd_generation", (int)d->spd_gen,
-			 "worker", json_null());
+			 "worker", xs_glue_json(d));
 }
 
 static void print_status(json_t *res)
 {
-	json_t *f;
+	json_t *f, *w;
 	size_t i;
 
 	printf("instance %s (pid %" PRId64 "), maps pinned in %s\n",
@@ -67,7 +67,13 @@ static void print_status(json_t *res)
 	       (int64_t)json_integer_value(json_object_get(res, "sas")),
 	       (int64_t)json_integer_value(json_object_get(res, "sad_slots")),
 	       (int64_t)json_integer_value(json_object_get(res, "policies")));
-	if (json_is_null(json_object_get(res, "worker")))
+	w = json_object_get(res, "worker");
+	if (json_is_object(w))
+		printf("  worker: %" PRId64 " thread(s), rx %" PRId64 " tx %" PRId64 " frames\n",
+		       (int64_t)json_integer_value(json_object_get(w, "threads")),
+		       (int64_t)json_integer_value(json_object_get(w, "rx")),
+		       (int64_t)json_integer_value(json_object_get(w, "tx")));
+	else
 		printf("  worker: not running (PROTECT and ESP traffic is dropped: no-worker)\n");
 }
 
