@@ -231,10 +231,13 @@ static int aead_lite(struct xs_aead *a, const uint8_t *nonce, int enc,
 		     size_t len, uint8_t *tag, int *rc)
 {
 	uint8_t buf[AAD_GATHER_MAX];
+	const uint8_t *ad;
 	size_t adlen;
-	const uint8_t *ad = aad_span(aad, naad, buf, &adlen);
 
-	if (!ad || len > a->lite_max || adlen > a->lite_max - len)
+	if (len > a->lite_max)
+		return 0;
+	ad = aad_span(aad, naad, buf, &adlen);
+	if (!ad || adlen > a->lite_max - len)
 		return 0;
 	if (a->alg == XS_AEAD_CHACHA20_POLY1305)
 		*rc = enc ? crypto_aead_chacha20poly1305_ietf_encrypt_detached(

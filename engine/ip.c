@@ -41,17 +41,23 @@ uint16_t xs_csum_fold(uint32_t sum)
 }
 
 /*
- * Sum of a 20-byte header (no options, every header of tunnel mode): five
- * 32-bit words, no loops. Same result as xs_csum_add() in about a fifth of
- * its cycles.
+ * Sum of a 20-byte header (no options, every header of tunnel mode) without
+ * its checksum field: five loads, no loops, and nothing written before the
+ * loads (a byte store under a word load stalls store forwarding). Same
+ * result as xs_csum_add() over the header with a zero checksum field.
  */
 static uint32_t ipv4_hdr20_sum(const uint8_t *iph)
 {
-	uint32_t w[XS_IPV4_HDR_LEN / 4];
+	uint32_t w0, w1, w3, w4;
+	uint16_t w2;
 	uint64_t s;
 
-	memcpy(w, iph, sizeof(w));
-	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	memcpy(&w0, iph, 4);
+	memcpy(&w1, iph + 4, 4);
+	memcpy(&w2, iph + 8, 2);	/* TTL, protocol; not the checksum */
+	memcpy(&w3, iph + 12, 4);
+	memcpy(&w4, iph + 16, 4);
+	s = (uint64_t)w0 + w1 + w2 + w3 + w4;
 	s = (s & 0xffffffff) + (s >> 32);
 	return (uint32_t)((s & 0xffffffff) + (s >> 32));
 }
@@ -61,9 +67,12 @@ void xs_ipv4_set_csum(uint8_t *iph)
 	uint32_t ihl = (iph[0] & 0x0f) * 4u;
 	uint16_t csum;
 
-	iph[10] = iph[11] = 0;
-	csum = xs_csum_fold(ihl == XS_IPV4_HDR_LEN ? ipv4_hdr20_sum(iph) :
-						     xs_csum_add(0, iph, ihl));
+	if (ihl == XS_IPV4_HDR_LEN) {
+		csum = xs_csum_fold(ipv4_hdr20_sum(iph));
+	} else {
+		iph[10] = iph[11] = 0;
+		csum = xs_csum_fold(xs_csum_add(0, iph, ihl));
+	}
 	memcpy(iph + 10, &csum, 2);
 }
 
