@@ -94,8 +94,10 @@ static void write_trailer(uint8_t *t, const struct out_plan *pl)
 {
 	uint32_t i;
 
-	memset(t, 0, pl->tfc);
-	t += pl->tfc;
+	if (pl->tfc) {	/* rare: skip the library call */
+		memset(t, 0, pl->tfc);
+		t += pl->tfc;
+	}
 	for (i = 0; i < pl->pad; i++)
 		t[i] = (uint8_t)(i + 1);
 	t[pl->pad] = (uint8_t)pl->pad;
