@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
  * Cryptographic primitives used by ESP and AH. crypto.c is the only file that
- * talks to OpenSSL. Every object is created once per SA (never per packet),
- * holds its key only inside the library context, and is wiped when freed.
- * An object is used by one thread at a time.
+ * talks to the crypto libraries: OpenSSL 3 EVP, with Nettle (AES-GCM) and
+ * libsodium (ChaCha20-Poly1305) for short packets, where they are measured
+ * faster (docs/performance.md). Every object is created once per SA (never
+ * per packet), keeps its key only in the library contexts and its own
+ * struct, and is wiped when freed. An object is used by one thread at a time.
  */
 #ifndef XDPSEC_ENGINE_CRYPTO_H
 #define XDPSEC_ENGINE_CRYPTO_H
