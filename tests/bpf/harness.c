@@ -97,6 +97,7 @@ int xs_bpf_open(struct xs_bpf *b, const struct xs_bpf_opts *o)
 	if (!b->lan || !b->tc)
 		return -errno;
 	b->tc->rodata->xs_tc_ifindex = o->tc_ifindex;
+	b->lan->rodata->xs_xsk_base = o->lan_xsk_base;
 	no_pinning(b->lan->obj);
 	no_pinning(b->tc->obj);
 	ret = share_maps(b->wan->obj, b->lan->obj);

@@ -42,6 +42,7 @@ struct xs_bpf {
 struct xs_bpf_opts {
 	uint32_t sad_max;		/* 0: the default XS_SAD_MAX */
 	uint32_t tc_ifindex;		/* tc-out's internal veth */
+	uint32_t lan_xsk_base;		/* xdp-lan's xs_xsk_base (xdp-wan: 0) */
 };
 
 int xs_bpf_open(struct xs_bpf *b, const struct xs_bpf_opts *o);
