@@ -1,0 +1,73 @@
+"""Packet helper for tests/test_worker_smoke.py, run inside a namespace
+with `ip netns exec`. One action per run; prints "ready" once listening,
+then its result as hex.
+
+  sniff IFACE ESP|UDP:PORT|ICMP TIMEOUT [COUNT]   matching IP packets (hex, one a line)
+  recv-udp ADDR PORT TIMEOUT           payload of the first datagram (hex)
+  send-esp IFACE DSTMAC SEQ KEYHEX INNER_SRC INNER_DST DPORT PAYLOADHEX
+  send-udp DST PORT PAYLOADHEX [DF(1)|0]
+"""
+import socket
+import sys
+
+from scapy.all import Ether, IP, UDP, ESP, Raw, AsyncSniffer, sendp, raw, conf
+from scapy.layers.ipsec import SecurityAssociation
+
+conf.verb = 0
+GW, PEER = "192.0.2.1", "192.0.2.2"
+
+
+def sniff(iface, what, timeout, count="1"):
+    def match(p):
+        if IP not in p:
+            return False
+        if what in ("ESP", "ICMP"):
+            return p[IP].proto == (50 if what == "ESP" else 1)
+        port = int(what.split(":")[1])
+        return UDP in p and p[UDP].dport == port
+
+    s = AsyncSniffer(iface=iface, lfilter=match, count=int(count), timeout=float(timeout),
+                     started_callback=lambda: print("ready", flush=True))
+    s.start()
+    s.join()
+    got = s.results or []
+    for p in got:
+        print(raw(p[IP]).hex(), flush=True)
+    print("end", flush=True)
+
+
+def recv_udp(addr, port, timeout):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((addr, int(port)))
+    s.settimeout(float(timeout))
+    print("ready", flush=True)
+    try:
+        data, _ = s.recvfrom(4096)
+        print(data.hex(), flush=True)
+    except socket.timeout:
+        print("none", flush=True)
+
+
+def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload):
+    sa = SecurityAssociation(ESP, spi=0x1001, crypt_algo="AES-GCM",
+                             crypt_key=bytes.fromhex(keyhex),
+                             tunnel_header=IP(src=PEER, dst=GW))
+    sa.seq_num = int(seq)
+    inner = IP(src=isrc, dst=idst, ttl=64) / UDP(sport=4321, dport=int(dport)) / Raw(bytes.fromhex(payload))
+    outer = sa.encrypt(IP(raw(inner)))
+    sendp(Ether(dst=dstmac) / outer, iface=iface)
+    print("sent", flush=True)
+
+
+def send_udp(dst, port, payload, df="1"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if df == "0":
+        s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT
+    s.sendto(bytes.fromhex(payload), (dst, int(port)))
+    print("sent", flush=True)
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"sniff": sniff, "recv-udp": recv_udp, "send-esp": send_esp,
+     "send-udp": send_udp}[cmd](*args)
