@@ -38,6 +38,7 @@ enum {
 	XS_WK_POLL_MS = 10,		/* idle wait: bounds stop and grace */
 	XS_WK_ETH_HLEN = 14,
 	XS_WK_EVENTS = 1024,		/* pending SA events kept */
+	XS_WK_BUSY_TRIES = 100,		/* bind EBUSY retries, 10 ms apart */
 };
 
 /* umem.c: the one UMEM and each thread's free frames. */

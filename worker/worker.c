@@ -295,6 +295,45 @@ static int setup(struct xs_worker *w, const char **why)
 	return 0;
 }
 
+/* Undo setup(): sockets (out of xs_xsks), caches, frames, the UMEM. */
+static void teardown(struct xs_worker *w)
+{
+	int q, k;
+
+	for (q = 0; q < w->cfg.nqueues; q++) {
+		struct xs_wthread *t = &w->th[q];
+
+		for (k = 0; k < t->nsocks; k++)
+			xs_wsock_close(w, &t->socks[k]);
+		t->nsocks = 0;
+		xs_nh_cache_free(t->nh);
+		t->nh = NULL;
+		xs_frames_fini(&t->frames);
+	}
+	xs_umem_destroy(&w->umem);
+}
+
+/*
+ * A queue whose socket was closed a moment ago (a restart) stays busy
+ * until the kernel's deferred buffer-pool release has run: on EBUSY, undo
+ * everything (libxdp cannot retry a bind on the UMEM's own socket) and
+ * try again a little later.
+ */
+static int setup_retry(struct xs_worker *w, const char **why)
+{
+	struct timespec pause = { .tv_nsec = 10000000 };
+	int ret, tries;
+
+	for (tries = 0; tries < XS_WK_BUSY_TRIES; tries++) {
+		ret = setup(w, why);
+		if (ret != -EBUSY)
+			break;
+		teardown(w);
+		nanosleep(&pause, NULL);
+	}
+	return ret;
+}
+
 static int start_threads(struct xs_worker *w, const char **why)
 {
 	int q, ret;
@@ -345,7 +384,7 @@ int xs_worker_start(const struct xs_worker_cfg *cfg, struct xs_worker **out,
 	if (!ret && (ret = xs_nh_monitor_open(&w->mon)))
 		*why = "worker: cannot subscribe to rtnetlink changes";
 	if (!ret)
-		ret = setup(w, why);
+		ret = setup_retry(w, why);
 	if (!ret)
 		ret = start_threads(w, why);
 	if (ret) {
@@ -358,7 +397,7 @@ int xs_worker_start(const struct xs_worker_cfg *cfg, struct xs_worker **out,
 
 void xs_worker_stop(struct xs_worker *w)
 {
-	int q, k;
+	int q;
 
 	if (!w)
 		return;
@@ -366,18 +405,11 @@ void xs_worker_stop(struct xs_worker *w)
 	for (q = 0; q < w->cfg.nqueues; q++)
 		if (w->th[q].running)
 			pthread_join(w->th[q].tid, NULL);
+	for (q = 0; q < w->cfg.nqueues; q++)
+		w->th[q].running = false;
 	if (w->mon_running)
 		pthread_join(w->mon_tid, NULL);
-	for (q = 0; q < w->cfg.nqueues; q++) {
-		struct xs_wthread *t = &w->th[q];
-
-		t->running = false;
-		for (k = 0; k < t->nsocks; k++)
-			xs_wsock_close(w, &t->socks[k]);
-		xs_nh_cache_free(t->nh);
-		xs_frames_fini(&t->frames);
-	}
-	xs_umem_destroy(&w->umem);
+	teardown(w);
 	xs_sat_fini(&w->sat);
 	xs_nh_monitor_close(&w->mon);
 	pthread_mutex_destroy(&w->ctl);
