@@ -218,7 +218,7 @@ $(B)/tests/worker/%: tests/worker/%.c $(BPFT_LIB) tests/bpf/harness.h \
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $< $(BPFT_LIB) -o $@ $(B)/libxdpsec-worker.a \
-		$(B)/libxdpsec-engine.a $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
+		$(B)/libxdpsec-engine.a -lcmocka $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
 
 # --- loader (xdpsec CLI and daemon) ---------------------------------------
 $(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h loader/commands/*.h)
