@@ -28,6 +28,7 @@ struct item {
 	bool sa;
 	int argc;
 	char *argv[WORDS_MAX];
+	int lines[WORDS_MAX];		/* where each word came from */
 };
 
 struct conf {
@@ -126,6 +127,7 @@ static int split(struct conf *c, char *v, struct item *it)
 			return err(c, "unterminated quote%s%s", "", "");
 		if (*v)
 			*v++ = 0;
+		it->lines[it->argc] = c->line;
 		if (!(it->argv[it->argc++] = strdup(w)))
 			return err(c, "out of memory%s%s", "", "");
 	}
@@ -168,6 +170,8 @@ static int item_kv(struct conf *c, struct item *it, struct item *tmpl,
 	if (!*val)
 		return err(c, "missing value for '%s' in %s", key, path);
 	dst = !strcmp(key, "tmpl") && !it->sa ? tmpl : it;
+	if (dst->argc < WORDS_MAX)
+		dst->lines[dst->argc] = c->line;
 	if (dst->argc >= WORDS_MAX || !(dst->argv[dst->argc++] = strdup(key)))
 		return err(c, "too many words in %s%s", path, "");
 	if (it->sa && is_key_word(key) && strstr(val, "0x"))
@@ -182,8 +186,10 @@ static int join_tmpl(struct conf *c, struct item *it, struct item *tmpl)
 
 	if (it->argc + tmpl->argc > WORDS_MAX)
 		return err(c, "too many words in %s%s", it->name, "");
-	for (i = 0; i < tmpl->argc; i++)
+	for (i = 0; i < tmpl->argc; i++) {
+		it->lines[it->argc] = tmpl->lines[i];
 		it->argv[it->argc++] = tmpl->argv[i];
+	}
 	return 0;
 }
 
@@ -207,7 +213,7 @@ static int parse_item(struct conf *c, const char *sect, const char *name,
 		if (item_kv(c, it, &tmpl, sect, s))
 			return -1;
 	}
-	return r < 0 ? -1 : err(c, "missing '}' for %s.%s", sect, name);
+	return r < 0 ? -1 : err(c, "missing '}' for %s.%s", sect, it->name);
 }
 
 static int parse_list(struct conf *c, const char *sect)
@@ -298,12 +304,15 @@ static void conf_free(struct conf *c)
 		fclose(c->f);
 }
 
-static int item_err(struct conf *c, const struct item *it, const char *why)
+/* ret: a parser's -(1 + word index), or -1 for the SA as a whole. */
+static int item_err(struct conf *c, const struct item *it, int ret,
+		    const char *why)
 {
+	int w = -ret - 1, line = ret < -1 && w < it->argc ? it->lines[w] : it->line;
 	char msg[XS_WHY_MAX];
 
 	snprintf(msg, sizeof(msg), "%s", why);
-	return xs_why(c->why, "%s:%d: %s.%s: %s", c->file, it->line,
+	return xs_why(c->why, "%s:%d: %s.%s: %s", c->file, line,
 		      it->sa ? "sas" : "policies", it->name, msg);
 }
 
@@ -320,14 +329,14 @@ static int check_items(struct conf *c)
 
 		if (it->sa) {
 			ret = xs_sa_parse(it->argc, it->argv, &r, why);
-			if (!ret)
-				ret = xs_sa_validate(&r, why);
+			if (!ret && xs_sa_validate(&r, why))
+				ret = -1;
 			xs_sa_req_wipe(&r);
 		} else {
 			ret = xs_pol_parse(it->argc, it->argv, false, &p, why);
 		}
 		if (ret)
-			return item_err(c, it, why);
+			return item_err(c, it, ret, why);
 	}
 	return 0;
 }
@@ -347,14 +356,14 @@ static int apply_items(struct xs_daemon *d, struct conf *c)
 				continue;
 			if (it->sa) {
 				ret = xs_sa_parse(it->argc, it->argv, &r, why);
-				ret = ret ? ret : xs_sad_add(d, &r, why);
+				ret = ret ? ret : -!!xs_sad_add(d, &r, why);
 				xs_sa_req_wipe(&r);
 			} else {
 				ret = xs_pol_parse(it->argc, it->argv, false, &p, why);
-				ret = ret ? ret : xs_spd_add(d, &p, why);
+				ret = ret ? ret : -!!xs_spd_add(d, &p, why);
 			}
 			if (ret)
-				return item_err(c, it, why);
+				return item_err(c, it, ret, why);
 		}
 	return 0;
 }

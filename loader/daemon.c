@@ -192,7 +192,8 @@ int xs_daemon_main(const char *conf, bool foreground)
 	if (sfd < 0 || start(&d, conf, why)) {
 		if (!why[0])
 			xs_why(why, "signalfd: %s", strerror(errno));
-		pr_warn("%s", why);
+		if (report_fd < 0)
+			pr_warn("%s", why);
 		report(report_fd, false, why);
 		teardown(&d, lock_fd);
 		return XS_EXIT_FAIL;

@@ -246,8 +246,8 @@ int xs_pol_parse(int argc, char **argv, bool sel_only, struct xs_pol_req *r,
 	r->pol.sport_hi = r->pol.dport_hi = 65535;
 	while ((w = xs_arg_word(&p.a)))
 		if (one_keyword(&p, w, sel_only))
-			return -1;
-	return finish(&p);
+			return -(p.a.i > 0 ? p.a.i : 1);
+	return finish(&p) ? -(p.a.i > 0 ? p.a.i : 1) : 0;
 }
 
 bool xs_pol_same_sel(const struct xs_spd_policy *a,

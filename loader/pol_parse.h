@@ -17,7 +17,10 @@ struct xs_pol_req {
 	uint32_t tmpl_spi;		/* 0: any */
 };
 
-/* add: the whole argument list. sel_only: delete (selector and dir). */
+/*
+ * add: the whole argument list. sel_only: delete (selector and dir).
+ * 0, or -(1 + index of the word it stopped at) with why set.
+ */
 int xs_pol_parse(int argc, char **argv, bool sel_only, struct xs_pol_req *r,
 		 char *why);
 /* Same selector and direction (what `policy delete` matches). */

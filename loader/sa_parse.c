@@ -375,7 +375,7 @@ int xs_sa_parse(int argc, char **argv, struct xs_sa_req *r, char *why)
 		return 0;
 bad:
 	xs_sa_req_wipe(r);
-	return -1;
+	return -(p.a.i > 0 ? p.a.i : 1);
 }
 
 int xs_sa_validate(const struct xs_sa_req *r, char *why)

@@ -28,7 +28,10 @@ struct xs_sa_id {
 	uint8_t src[16];		/* all zero: not given */
 };
 
-/* Parse a whole `state add` argument list (keys end up in r->cfg). */
+/*
+ * Parse a whole `state add` argument list (keys end up in r->cfg): 0, or
+ * -(1 + index of the word it stopped at) with why set.
+ */
 int xs_sa_parse(int argc, char **argv, struct xs_sa_req *r, char *why);
 /* Validate by creating the engine SA once (with dir, in if automatic). */
 int xs_sa_validate(const struct xs_sa_req *r, char *why);
