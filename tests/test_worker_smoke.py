@@ -9,6 +9,7 @@ this test creates (tests/worker/worker_smoke.c runs the worker in "gw"):
 SAs (AES-GCM-16, tunnel): in SPI 0x1001 192.0.2.2 -> 192.0.2.1 (slot 0),
 out SPI 0x2002 192.0.2.1 -> 192.0.2.2 (slot 1); every IPv4 packet from
 the LAN is PROTECTed with slot 1. scapy builds and checks the ESP."""
+import contextlib
 import json
 import os
 import subprocess
@@ -63,8 +64,8 @@ def run(ns, *args):
     return out
 
 
-@pytest.fixture(scope="module")
-def gw():
+@contextlib.contextmanager
+def topology(*extra):
     tag = uuid.uuid4().hex[:6]
     ns = {"gw": f"xwg{tag}", "peer": f"xwp{tag}", "lan": f"xwl{tag}"}
     g, pe, la = ns["gw"], ns["peer"], ns["lan"]
@@ -81,13 +82,14 @@ def gw():
            *(f"ip -n {g} link set {d} up" for d in ("lo", "w0", "l0", "i0", "i1")),
            f"ip -n {pe} link set p0 up", f"ip -n {la} link set l1 up",
            f"ip -n {la} route add default via 10.3.0.1",
+           f"ip -n {g} route add 10.2.0.0/24 via 192.0.2.2",
            f"ip netns exec {g} sysctl -qw net.ipv4.conf.all.rp_filter=0",
            f"ip netns exec {g} sysctl -qw net.ipv4.conf.i1.rp_filter=0",
            f"ip netns exec {g} sysctl -qw net.ipv4.conf.default.rp_filter=0")
         # neighbours the worker will need (the kernel resolves them)
         subprocess.run(f"ip netns exec {g} ping -c1 -W2 10.3.0.5", shell=True, capture_output=True)
         subprocess.run(f"ip netns exec {g} ping -c1 -W2 192.0.2.2", shell=True, capture_output=True)
-        proc = subprocess.Popen(["ip", "netns", "exec", g, SMOKE, "w0", "l0", "i0", KEY.hex()],
+        proc = subprocess.Popen(["ip", "netns", "exec", g, SMOKE, "w0", "l0", "i0", KEY.hex(), *extra],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
@@ -99,6 +101,12 @@ def gw():
             proc.kill()
         for n in (g, pe, la):
             subprocess.run(f"ip netns del {n}", shell=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def gw():
+    with topology() as ns:
+        yield ns
 
 
 def send_esp(gw, seq, dst, dport, payload):
@@ -192,3 +200,21 @@ def test_counters_and_live_sad_fields(gw):
     assert int(kv["sad1.packets"]) in (3, 4)
     assert int(kv["sad1.seq"]) == int(kv["sad1.packets"])
     assert int(kv["sad0.use_time"]) > 0 and int(kv["sad1.bytes"]) > 1536
+    assert int(kv["rx"]) >= 7 and int(kv["tx"]) >= 6
+    # the inbound SA's soft limit is 2 packets: one soft-packets event
+    assert int(kv["event.0"]) == 2 and int(kv["sa_events"]) == 1
+
+
+def test_no_crypto_forwards_plaintext_through_the_same_path():
+    with topology("nocrypto") as ns:
+        sn = listen(ns["peer"], "sniff", "p0", "UDP:7777", 5)
+        run(ns["lan"], "send-udp", "10.2.0.5", 7777, b"baseline".hex())
+        got = results(sn)
+        assert len(got) == 1
+        p = IP(got[0])
+        assert p.src == "10.3.0.5" and p.dst == "10.2.0.5" and p.ttl == 63
+        assert raw(p[UDP].payload) == b"baseline"
+        fixed = p.copy()
+        fixed[UDP].chksum = None
+        fixed.chksum = None
+        assert raw(IP(raw(fixed))) == raw(p)

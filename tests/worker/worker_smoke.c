@@ -5,11 +5,12 @@
  * attaches xdp-wan to WAN and xdp-lan to LAN, installs one inbound SA
  * (slot 0, SPI 0x1001, 192.0.2.2 -> 192.0.2.1) and one outbound SA
  * (slot 1, SPI 0x2002, 192.0.2.1 -> 192.0.2.2), both AES-GCM-16 tunnel,
- * and a PROTECT-everything IPv4 outbound policy using slot 1; starts the
- * worker, prints READY, runs until stdin closes, then prints its counters
- * and the live SAD fields as "name value" lines.
+ * and a PROTECT-everything IPv4 outbound policy using slot 1; the inbound
+ * SA has a soft limit of 2 packets. Starts the worker, prints READY, runs
+ * until stdin closes, then prints its counters, the live SAD fields and
+ * the SA events as "name value" lines.
  *
- *   worker_smoke WAN LAN INTERNAL KEYHEX(36 bytes) [MSS_CLAMP]
+ *   worker_smoke WAN LAN INTERNAL KEYHEX(36 bytes) [nocrypto]
  */
 #include <arpa/inet.h>
 #include <linux/if_link.h>
@@ -46,6 +47,7 @@ static void sa_cfg(struct xs_sa_cfg *c, uint32_t spi, uint8_t dir,
 	c->enc_key_len = 36;
 	memcpy(c->enc_key, key, 36);
 	c->replay_window = dir == XS_DIR_IN ? 64 : 0;
+	c->soft_packets = dir == XS_DIR_IN ? 2 : 0;
 }
 
 static void sad_entry(struct xs_sad_entry *e, const struct xs_sa_cfg *c)
@@ -96,8 +98,9 @@ static int parse_key(const char *hex, uint8_t *key)
 
 static void report(struct xs_worker *w, const struct xs_sad_entry *sad)
 {
+	uint32_t slots[8], ev[8];
 	struct xs_worker_stats st;
-	int i, s;
+	int i, s, n;
 
 	xs_worker_stats(w, &st);
 	printf("rx %llu\ntx %llu\n", (unsigned long long)st.rx,
@@ -114,6 +117,10 @@ static void report(struct xs_worker *w, const struct xs_sad_entry *sad)
 		       s, (unsigned long long)sad[s].packets,
 		       s, (unsigned long long)sad[s].bytes,
 		       s, (unsigned long long)sad[s].use_time);
+	n = xs_worker_take_events(w, slots, ev, 8);
+	for (i = 0; i < n; i++)
+		printf("event.%u %u\n", slots[i], ev[i]);
+	printf("sa_events %llu\n", (unsigned long long)st.sa_events);
 }
 
 static int policy(struct xs_bpf *b)
@@ -166,7 +173,7 @@ int main(int argc, char **argv)
 	int i, ret;
 
 	if (argc < 5 || parse_key(argv[4], key)) {
-		fprintf(stderr, "usage: worker_smoke WAN LAN INTERNAL KEYHEX [MSS]\n");
+		fprintf(stderr, "usage: worker_smoke WAN LAN INTERNAL KEYHEX [nocrypto]\n");
 		return 2;
 	}
 	if (xs_bpf_open(&b, &o)) {
@@ -178,7 +185,7 @@ int main(int argc, char **argv)
 		cfg.ifs[i].role = roles[i];
 		cfg.ifs[i].xsk_base = bases[i];
 	}
-	cfg.mss_clamp = argc > 5 ? (uint16_t)atoi(argv[5]) : 0;
+	cfg.no_crypto = argc > 5 && !strcmp(argv[5], "nocrypto");
 	cfg.xsks_map_fd = b.xsks;
 	cfg.sad_slots = SAD_SLOTS;
 	cfg.sad = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b.sad, 0);
