@@ -35,7 +35,10 @@ static int setup(void **state)
 
 	if (unshare(CLONE_NEWNET) ||
 	    system("ip link add xst0 type veth peer name xst1 && "
-		   "ip link set xst0 up && ip link set xst1 up") ||
+		   "ip link set xst0 up && ip link set xst1 up && "
+		   "ip link add xst2 numrxqueues 2 numtxqueues 2 type veth "
+		   "peer name xst3 numrxqueues 2 numtxqueues 2 && "
+		   "ip link set xst2 up && ip link set xst3 up") ||
 	    xs_bpf_open(&B, &o))
 		return -1;
 	SAD = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, B.sad, 0);
@@ -144,6 +147,28 @@ static void start_sa_set_clear_stop(void **state)
 	xs_worker_stop(w);
 }
 
+/* Two threads, two interfaces each: grace periods wait for both. */
+static void two_queues_two_interfaces(void **state)
+{
+	struct xs_worker_cfg c = cfg_one("xst2", 2);
+	struct xs_sa_cfg s = sa_in(0x1001);
+	struct xs_worker *w;
+	const char *why;
+	int i;
+
+	strcpy(c.ifs[1].name, "xst3");
+	c.ifs[1].role = XS_IF_LAN;
+	c.ifs[1].xsk_base = XS_QUEUES_MAX;
+	c.nifs = 2;
+	assert_int_equal(xs_worker_start(&c, &w, &why), 0);
+	for (i = 0; i < 50; i++) {
+		s.spi = 0x1000 + (uint32_t)i;
+		assert_int_equal(xs_worker_sa_set(w, (uint32_t)i % 4, &s, &why), 0);
+	}
+	xs_worker_sa_clear(w, 1);
+	xs_worker_stop(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +176,7 @@ int main(void)
 		cmocka_unit_test(missing_queue_undoes_everything),
 		cmocka_unit_test(bad_configurations),
 		cmocka_unit_test(start_sa_set_clear_stop),
+		cmocka_unit_test(two_queues_two_interfaces),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
