@@ -58,6 +58,12 @@ static bool alg_known(const char *kw, const char *name)
 	return false;
 }
 
+/* A word to quote in an error: a misplaced key is not echoed. */
+static const char *shown(const char *w)
+{
+	return strncmp(w, "0x", 2) || strlen(w) <= 10 ? w : "(hex value)";
+}
+
 struct sa_parse {
 	struct xs_args a;
 	struct xs_sa_req *r;
@@ -100,10 +106,13 @@ static int kw_alg(struct sa_parse *p, const char *kw)
 	if (!(name = xs_arg_value(&p->a)) || !(key = xs_arg_value(&p->a)))
 		return -1;
 	if (!alg_known(kw, name))
-		return xs_why(p->a.why, "unknown %s algorithm '%s'%s", kw, name,
+		return xs_why(p->a.why, "unknown %s algorithm '%s'%s", kw, shown(name),
 			      !strcmp(kw, "auth") && !strcmp(name, "hmac(sha256)") ?
 			      " (Linux truncates it to 96 bits; use auth-trunc 'hmac(sha256)' KEY 128)" : "");
 	if (!strcmp(kw, "aead") || !strcmp(kw, "auth-trunc")) {
+		if (!xs_arg_more(&p->a))	/* never echo the key word */
+			return xs_why(p->a.why, "%s '%s': missing the ICV length after the key",
+				      kw, name);
 		if (!(bits_s = xs_arg_value(&p->a)) ||
 		    xs_parse_u32(bits_s, "ICV length", &bits, p->a.why))
 			return -1;
@@ -349,7 +358,7 @@ static int one_keyword(struct sa_parse *p, const char *w)
 		return kw_dir(p);
 	if (!strcmp(w, "tfcpad"))
 		return kw_tfcpad(p);
-	return xs_why(p->a.why, "unknown keyword '%s'", w);
+	return xs_why(p->a.why, "unknown keyword '%s'", shown(w));
 }
 
 static int require(struct sa_parse *p)
