@@ -20,7 +20,8 @@ from scapy.all import IP, UDP, ESP, ICMP, Raw, raw, defragment
 from scapy.layers.ipsec import SecurityAssociation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SMOKE = os.path.join(ROOT, "build", "tests", "worker", "worker_smoke")
+SMOKE = os.environ.get("XS_WORKER_SMOKE",
+                       os.path.join(ROOT, "build", "tests", "worker", "worker_smoke"))
 PEERPY = os.path.join(ROOT, "tests", "worker", "wkpeer.py")
 KEY = bytes(range(1, 33)) + bytes.fromhex("cafebabe")
 PY = "/usr/bin/python3"
