@@ -45,6 +45,8 @@ enum xs_drop {
 	XS_DROP_OUTER_FRAGMENT = 33,	/* outer-fragment */
 	XS_DROP_NO_FRAME = 34,		/* no-frame */
 	XS_DROP_TX_FULL = 35,		/* tx-full */
+	XS_DROP_REASM_TIMEOUT = 36,	/* reasm-timeout */
+	XS_DROP_REASM_BAD = 37,		/* reasm-bad */
 	XS_DROP__MAX
 };
 

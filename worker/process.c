@@ -109,11 +109,11 @@ static enum xs_drop decap(struct xs_wthread *t, struct xs_wsa *wsa,
 	return why;
 }
 
-/* Decrypted (or, no_crypto, as received): deliver or forward. */
-static void inbound(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt,
-		    const struct xs_meta *m)
+/* Decrypt (unless no_crypto), then deliver or forward. */
+void xs_wk_inbound(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt,
+		   uint32_t slot)
 {
-	struct xs_wsa *wsa = xs_sat_get(&t->w->sat, m->sa_slot);
+	struct xs_wsa *wsa = xs_sat_get(&t->w->sat, slot);
 	enum xs_drop why = XS_OK;
 	struct xs_nh nh;
 
@@ -278,11 +278,11 @@ void xs_wk_frame(struct xs_wthread *t, struct xs_wsock *s, uint64_t addr,
 	xs_wk_pkt(t, base, (uint32_t)(addr - base) + m.l3_off, len - m.l3_off,
 		  &pkt);
 	if (m.kind == XS_META_INBOUND)
-		inbound(t, base, &pkt, &m);
+		xs_wk_inbound(t, base, &pkt, m.sa_slot);
 	else if (m.kind == XS_META_OUTBOUND)
 		outbound(t, s, base, &pkt, &m);
 	else if (m.kind == XS_META_FRAGMENT)
-		xs_wk_drop(t, base, XS_DROP_OUTER_FRAGMENT);
+		xs_reasm_fragment(t, base, &pkt);
 	else
 		xs_wk_drop(t, base, XS_DROP_BAD_META);
 }

@@ -39,6 +39,11 @@ enum {
 	XS_WK_ETH_HLEN = 14,
 	XS_WK_EVENTS = 1024,		/* pending SA events kept */
 	XS_WK_BUSY_TRIES = 100,		/* bind EBUSY retries, 10 ms apart */
+	XS_REASM_SLOTS = 64,		/* datagrams being reassembled, a thread */
+	XS_REASM_DATA = 512,		/* payload offset in the assembly frame */
+	XS_REASM_MAX = XS_WK_FRAME_SIZE - XS_REASM_DATA,	/* payload bytes */
+	XS_REASM_HDR_MAX = 256,		/* unfragmentable part */
+	XS_REASM_TIMEOUT_NS = 5000000000ull,
 };
 
 /* umem.c: the one UMEM and each thread's free frames. */
@@ -120,6 +125,19 @@ struct xs_wstats {
 	uint64_t drops[XS_DROP__MAX];
 };
 
+/* reasm.c: one datagram being reassembled in a frame of its own. */
+struct xs_reasm {
+	uint64_t frame;			/* UINT64_MAX: slot free */
+	uint64_t expires;		/* CLOCK_MONOTONIC ns */
+	uint32_t id;
+	uint8_t family, proto;
+	uint16_t hlen;			/* unfragmentable part, 0 until offset 0 */
+	uint16_t total;			/* payload length, 0 until the last */
+	uint16_t have;			/* payload bytes received */
+	uint8_t src[16], dst[16];
+	uint64_t units[XS_REASM_MAX / 8 / 64];	/* 8-byte units received */
+};
+
 struct xs_worker;
 
 struct xs_wthread {
@@ -131,6 +149,7 @@ struct xs_wthread {
 	int nsocks;
 	struct xs_frames frames;
 	struct xs_nh_cache *nh;
+	struct xs_reasm reasm[XS_REASM_SLOTS];
 	struct xs_wsa *touched[XS_WK_BATCH];
 	int ntouched;
 	struct xs_wstats st;
@@ -167,6 +186,9 @@ void xs_wsock_flush(struct xs_wthread *t, struct xs_wsock *s);
 /* One received frame (UMEM address and length) from socket s. */
 void xs_wk_frame(struct xs_wthread *t, struct xs_wsock *s, uint64_t addr,
 		 uint32_t len);
+/* A whole inbound IPsec packet for the SA in slot: decrypt, deliver. */
+void xs_wk_inbound(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt,
+		   uint32_t slot);
 /* Write the touched SAs' live fields into xs_sad, collect their events. */
 void xs_wk_publish(struct xs_wthread *t);
 
@@ -196,6 +218,13 @@ void xs_wk_drop(struct xs_wthread *t, uint64_t base, enum xs_drop why);
 /* A packet view of the frame at base with data at off (headroom kept). */
 void xs_wk_pkt(struct xs_wthread *t, uint64_t base, uint32_t off, uint32_t len,
 	       struct xs_pkt *pkt);
+
+/* reasm.c APIs: */
+void xs_reasm_init(struct xs_wthread *t);
+/* Give back the frames of unfinished datagrams. */
+void xs_reasm_fini(struct xs_wthread *t);
+/* One outer ESP/AH fragment (BPF's XS_META_FRAGMENT); takes the frame. */
+void xs_reasm_fragment(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt);
 
 /* worker.c APIs: */
 void xs_wk_event(struct xs_worker *w, uint32_t slot, uint32_t bits);

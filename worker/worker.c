@@ -255,6 +255,7 @@ static int setup_thread(struct xs_worker *w, int q, uint32_t per_thread,
 
 	t->w = w;
 	t->queue = q;
+	xs_reasm_init(t);
 	ret = xs_frames_init(&t->frames, (uint64_t)q * per_thread, per_thread);
 	if (!ret)
 		ret = xs_nh_cache_new(&w->mon, &t->nh);
@@ -306,6 +307,8 @@ static void teardown(struct xs_worker *w)
 		for (k = 0; k < t->nsocks; k++)
 			xs_wsock_close(w, &t->socks[k]);
 		t->nsocks = 0;
+		if (t->frames.addr)
+			xs_reasm_fini(t);
 		xs_nh_cache_free(t->nh);
 		t->nh = NULL;
 		xs_frames_fini(&t->frames);

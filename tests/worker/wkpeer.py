@@ -4,13 +4,14 @@ then its result as hex.
 
   sniff IFACE ESP|UDP:PORT|ICMP TIMEOUT [COUNT]   matching IP packets (hex, one a line)
   recv-udp ADDR PORT TIMEOUT           payload of the first datagram (hex)
-  send-esp IFACE DSTMAC SEQ KEYHEX INNER_SRC INNER_DST DPORT PAYLOADHEX
+  send-esp IFACE DSTMAC SEQ KEYHEX INNER_SRC INNER_DST DPORT PAYLOADHEX [FRAGSIZE]
+      (with FRAGSIZE: the outer ESP packet fragmented, last fragment first)
   send-udp DST PORT PAYLOADHEX [DF(1)|0]
 """
 import socket
 import sys
 
-from scapy.all import Ether, IP, UDP, ESP, Raw, AsyncSniffer, sendp, raw, conf
+from scapy.all import Ether, IP, UDP, ESP, Raw, AsyncSniffer, sendp, raw, conf, fragment
 from scapy.layers.ipsec import SecurityAssociation
 
 conf.verb = 0
@@ -48,14 +49,18 @@ def recv_udp(addr, port, timeout):
         print("none", flush=True)
 
 
-def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload):
+def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload, fragsize=None):
     sa = SecurityAssociation(ESP, spi=0x1001, crypt_algo="AES-GCM",
                              crypt_key=bytes.fromhex(keyhex),
                              tunnel_header=IP(src=PEER, dst=GW))
     sa.seq_num = int(seq)
     inner = IP(src=isrc, dst=idst, ttl=64) / UDP(sport=4321, dport=int(dport)) / Raw(bytes.fromhex(payload))
     outer = sa.encrypt(IP(raw(inner)))
-    sendp(Ether(dst=dstmac) / outer, iface=iface)
+    if fragsize:
+        frags = fragment(IP(raw(outer)), fragsize=int(fragsize))
+        sendp([Ether(dst=dstmac) / f for f in reversed(frags)], iface=iface)
+    else:
+        sendp(Ether(dst=dstmac) / outer, iface=iface)
     print("sent", flush=True)
 
 

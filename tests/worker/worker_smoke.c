@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 	}
 	cfg.no_crypto = argc > 5 && !strcmp(argv[5], "nocrypto");
 	cfg.xsks_map_fd = b.xsks;
+	cfg.sadi_map_fd = b.sadi;
 	cfg.sad_slots = SAD_SLOTS;
 	cfg.sad = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b.sad, 0);
 	if (cfg.sad == MAP_FAILED ||
