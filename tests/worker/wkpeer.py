@@ -5,7 +5,8 @@ then its result as hex.
   sniff IFACE ESP|UDP:PORT|ICMP TIMEOUT [COUNT]   matching IP packets (hex, one a line)
   recv-udp ADDR PORT TIMEOUT           payload of the first datagram (hex)
   send-esp IFACE DSTMAC SEQ KEYHEX INNER_SRC INNER_DST DPORT PAYLOADHEX [FRAGSIZE]
-      (with FRAGSIZE: the outer ESP packet fragmented, last fragment first)
+      (with FRAGSIZE: the outer ESP packet fragmented, last fragment first;
+       with dup:FRAGSIZE the first fragment is sent twice, an overlap)
   send-udp DST PORT PAYLOADHEX [DF(1)|0]
 """
 import socket
@@ -57,8 +58,12 @@ def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload, fragsize=No
     inner = IP(src=isrc, dst=idst, ttl=64) / UDP(sport=4321, dport=int(dport)) / Raw(bytes.fromhex(payload))
     outer = sa.encrypt(IP(raw(inner)))
     if fragsize:
-        frags = fragment(IP(raw(outer)), fragsize=int(fragsize))
-        sendp([Ether(dst=dstmac) / f for f in reversed(frags)], iface=iface)
+        frags = fragment(IP(raw(outer)), fragsize=int(fragsize.split(":")[-1]))
+        if fragsize.startswith("dup:"):
+            frags = [frags[0], frags[0]] + frags[1:]
+        else:
+            frags.reverse()
+        sendp([Ether(dst=dstmac) / f for f in frags], iface=iface)
     else:
         sendp(Ether(dst=dstmac) / outer, iface=iface)
     print("sent", flush=True)
