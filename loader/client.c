@@ -83,7 +83,7 @@ int xs_remote(const struct xs_cmd *c, int argc, char **argv)
 {
 	char why[XS_WHY_MAX];
 	json_t *rep;
-	int fd, ret;
+	int fd, ret, i;
 
 	if (c->check && c->check(argc, argv, why)) {
 		fprintf(stderr, "xdpsec: %s\n", why);
@@ -95,7 +95,10 @@ int xs_remote(const struct xs_cmd *c, int argc, char **argv)
 			xs_opts.instance, xs_opts.instance);
 		return XS_EXIT_FAIL;
 	}
-	if (send_request(fd, c->name, argc, argv) || !(rep = read_reply(fd))) {
+	ret = send_request(fd, c->name, argc, argv);
+	for (i = 0; i < argc; i++)	/* the words may hold keys */
+		xs_wipe(argv[i], strlen(argv[i]));
+	if (ret || !(rep = read_reply(fd))) {
 		fprintf(stderr, "xdpsec: no valid reply from instance %s\n",
 			xs_opts.instance);
 		close(fd);

@@ -59,6 +59,7 @@ static void build_cfg(struct xs_daemon *d, struct xs_worker_cfg *c)
 			c->nqueues = q;
 	}
 	c->xsks_map_fd = d->fd_xsks;
+	c->sadi_map_fd = d->fd_sadi;
 	c->sad = d->sad;
 	c->sad_slots = d->sad_slots;
 }
