@@ -308,26 +308,28 @@ static void stale_iface(const char *role, const char *name)
 		tc_detach(ifindex);
 }
 
-int xs_detach_stale(char *why)
+void xs_detach_stale(void)
 {
 	char path[128], role[16], name[IF_NAMESIZE + 1], veth[IF_NAMESIZE];
 	char peer[IF_NAMESIZE];
+	bool had_wan = false;
 	FILE *f;
 
 	xs_path(path, sizeof(path), XS_RUN_DIR, ".ifs");
 	f = fopen(path, "r");
-	if (f) {
-		pr_info("instance %s was not stopped cleanly: cleaning up its attachments",
-			xs_opts.instance);
-		while (fscanf(f, "%15s %16s", role, name) == 2)
-			stale_iface(role, name);
-		fclose(f);
-		unlink(path);
+	if (!f)
+		return;
+	pr_info("instance %s was not stopped cleanly: cleaning up its attachments",
+		xs_opts.instance);
+	while (fscanf(f, "%15s %16s", role, name) == 2) {
+		stale_iface(role, name);
+		had_wan |= !strcmp(role, "wan");
 	}
+	fclose(f);
+	unlink(path);
 	veth_names(veth, peer);
-	if (if_nametoindex(veth)) {
+	if (had_wan && if_nametoindex(veth)) {
 		pr_info("stale: deleting the internal veth %s", veth);
 		veth_delete(veth);
 	}
-	return 0;
 }

@@ -67,7 +67,7 @@ static int start(struct xs_daemon *d, const char *conf, char *why)
 	int n;
 
 	xs_path(d->pin_dir, sizeof(d->pin_dir), XS_PIN_DIR, "");
-	xs_detach_stale(why);
+	xs_detach_stale();
 	n = xs_bpf_unpin_stale(d->pin_dir, why);
 	if (n < 0)
 		return -1;

@@ -78,8 +78,11 @@ int xs_attach(struct xs_daemon *d, const char *wan, const char *lan,
 	      char *why);
 /* Detach one interface (by name) or, name NULL, everything. */
 int xs_detach(struct xs_daemon *d, const char *name, char *why);
-/* Clean up after a daemon that died: detach what its record lists. */
-int xs_detach_stale(char *why);
+/*
+ * Clean up after a daemon that died: detach what its record
+ * (/run/xdpsec/NAME.ifs) lists and delete its internal veth.
+ */
+void xs_detach_stale(void);
 
 /* sad.c APIs: */
 int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why);

@@ -305,6 +305,12 @@ def test_state_round_trip_json(inst):
     inst.ok("state", "add", "src", "192.0.2.9", "dst", "192.0.2.1", "proto", "esp",
             "spi", "0x4001", "dir", "out", "aead", "rfc7539esp(chacha20,poly1305)",
             "0x" + "33" * 36, "128")
+    v6 = inst.js("state", "add", "src", "2001:db8::2", "dst", "2001:db8::1", "proto", "esp",
+                 "spi", "0x5001", "mode", "transport", "aead", "rfc4543(gcm(aes))",
+                 "0x" + "44" * 36, "128")
+    assert v6["src"] == "2001:db8::2" and v6["dir"] == "in"
+    assert v6["alg"] == "aead rfc4543(gcm(aes)) 128"
+    inst.ok("state", "delete", "dst", "2001:db8::1", "proto", "esp", "spi", "0x5001")
     sas = {s["spi"]: s for s in inst.js("state", "list")}
     assert set(sas) == {0x1001, 0x2001, 0x3001, 0x4001}
     s = sas[0x1001]
