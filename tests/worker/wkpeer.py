@@ -12,7 +12,8 @@ then its result as hex.
 import socket
 import sys
 
-from scapy.all import Ether, IP, UDP, ESP, Raw, AsyncSniffer, sendp, raw, conf, fragment
+from scapy.all import (Ether, IP, IPv6, UDP, ESP, Raw, AsyncSniffer, sendp, raw,
+                       conf, fragment)
 from scapy.layers.ipsec import SecurityAssociation
 
 conf.verb = 0
@@ -21,12 +22,15 @@ GW, PEER = "192.0.2.1", "192.0.2.2"
 
 def sniff(iface, what, timeout, count="1"):
     def match(p):
-        if IP not in p:
+        if IP not in p and IPv6 not in p:
             return False
         if what in ("ESP", "ICMP"):
-            return p[IP].proto == (50 if what == "ESP" else 1)
+            return IP in p and p[IP].proto == (50 if what == "ESP" else 1)
         port = int(what.split(":")[1])
         return UDP in p and p[UDP].dport == port
+
+    def l3(p):
+        return raw(p[IP] if IP in p else p[IPv6])
 
     s = AsyncSniffer(iface=iface, lfilter=match, count=int(count), timeout=float(timeout),
                      started_callback=lambda: print("ready", flush=True))
@@ -34,7 +38,7 @@ def sniff(iface, what, timeout, count="1"):
     s.join()
     got = s.results or []
     for p in got:
-        print(raw(p[IP]).hex(), flush=True)
+        print(l3(p).hex(), flush=True)
     print("end", flush=True)
 
 
@@ -55,8 +59,9 @@ def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload, fragsize=No
                              crypt_key=bytes.fromhex(keyhex),
                              tunnel_header=IP(src=PEER, dst=GW))
     sa.seq_num = int(seq)
-    inner = IP(src=isrc, dst=idst, ttl=64) / UDP(sport=4321, dport=int(dport)) / Raw(bytes.fromhex(payload))
-    outer = sa.encrypt(IP(raw(inner)))
+    l3 = IPv6(src=isrc, dst=idst, hlim=64) if ":" in idst else IP(src=isrc, dst=idst, ttl=64)
+    inner = l3 / UDP(sport=4321, dport=int(dport)) / Raw(bytes.fromhex(payload))
+    outer = sa.encrypt(inner.__class__(raw(inner)))
     if fragsize:
         frags = fragment(IP(raw(outer)), fragsize=int(fragsize.split(":")[-1]))
         if fragsize.startswith("dup:"):
@@ -70,7 +75,7 @@ def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload, fragsize=No
 
 
 def send_udp(dst, port, payload, df="1"):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
     if df == "0":
         s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT
     s.sendto(bytes.fromhex(payload), (dst, int(port)))

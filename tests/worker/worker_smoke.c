@@ -5,7 +5,7 @@
  * attaches xdp-wan to WAN and xdp-lan to LAN, installs one inbound SA
  * (slot 0, SPI 0x1001, 192.0.2.2 -> 192.0.2.1) and one outbound SA
  * (slot 1, SPI 0x2002, 192.0.2.1 -> 192.0.2.2), both AES-GCM-16 tunnel,
- * and a PROTECT-everything IPv4 outbound policy using slot 1; the inbound
+ * and PROTECT-everything IPv4 and IPv6 outbound policies using slot 1; the inbound
  * SA has a soft limit of 2 packets. Starts the worker, prints READY, runs
  * until stdin closes, then prints its counters, the live SAD fields and
  * the SA events as "name value" lines.
@@ -125,12 +125,15 @@ static void report(struct xs_worker *w, const struct xs_sad_entry *sad)
 
 static int policy(struct xs_bpf *b)
 {
-	struct xs_spd_policy p = xs_policy(XS_SPD_OUT, XS_AF_INET,
-					   XS_SPD_PROTECT);
+	struct xs_spd_policy p[2] = {
+		xs_policy(XS_SPD_OUT, XS_AF_INET, XS_SPD_PROTECT),
+		xs_policy(XS_SPD_OUT, XS_AF_INET6, XS_SPD_PROTECT),
+	};
 
-	p.id = 1;
-	p.sa_slot = SLOT_OUT;
-	return xs_bpf_spd_set(b, &p, 1);
+	p[0].id = 1;
+	p[1].id = 2;
+	p[0].sa_slot = p[1].sa_slot = SLOT_OUT;
+	return xs_bpf_spd_set(b, p, 2);
 }
 
 static int run(struct xs_bpf *b, struct xs_worker_cfg *cfg, const uint8_t *key)
