@@ -73,7 +73,7 @@ static int start(struct xs_daemon *d, const char *conf, char *why)
 		return -1;
 	if (n)
 		pr_info("removed %d stale pins in %s", n, d->pin_dir);
-	if (xs_bpf_load(d, why))
+	if (xs_bpf_load(d, why) || xs_events_open(d, why))
 		return -1;
 	xs_path(path, sizeof(path), XS_RUN_DIR, ".sock");
 	d->listen_fd = xs_ctl_listen(path, why);
@@ -87,6 +87,7 @@ static void teardown(struct xs_daemon *d, int lock_fd)
 	char why[XS_WHY_MAX], path[128];
 
 	xs_detach(d, NULL, why);
+	xs_events_close(d);
 	xs_bpf_unload(d);
 	free(d->pols);
 	free(d->pol_spi);
@@ -114,11 +115,12 @@ static int signals(void)
 
 static void serve(struct xs_daemon *d, int sfd)
 {
-	struct pollfd p[2] = { { .fd = d->listen_fd, .events = POLLIN },
-			       { .fd = sfd, .events = POLLIN } };
+	struct pollfd p[3] = { { .fd = d->listen_fd, .events = POLLIN },
+			       { .fd = sfd, .events = POLLIN },
+			       { .fd = ring_buffer__epoll_fd(d->events), .events = POLLIN } };
 
 	while (!d->stop) {
-		int n = poll(p, 2, 1000);
+		int n = poll(p, 3, 1000);
 
 		if (n < 0 && errno != EINTR)
 			break;
@@ -126,6 +128,8 @@ static void serve(struct xs_daemon *d, int sfd)
 			break;
 		if (n > 0 && p[0].revents)
 			xs_ctl_serve(d, d->listen_fd);
+		if (n > 0 && p[2].revents)
+			xs_events_poll(d);
 		xs_sad_tick(d);
 	}
 }

@@ -61,6 +61,10 @@ struct xs_daemon {
 	struct xs_worker *worker;	/* runs while a WAN is attached */
 	int nqueues;
 
+	struct ring_buffer *events;	/* xs_events: acquires */
+	uint64_t acquires;
+	int64_t acquire_logged;		/* CLOCK_MONOTONIC seconds */
+
 	int listen_fd;
 	bool stop;
 };
@@ -72,6 +76,12 @@ void xs_bpf_unload_tc(struct xs_daemon *d);
 void xs_bpf_unload(struct xs_daemon *d);
 /* Removes pins left by a previous daemon; how many (-1: error, why set). */
 int xs_bpf_unpin_stale(const char *pin_dir, char *why);
+
+/* events.c APIs: */
+int xs_events_open(struct xs_daemon *d, char *why);
+/* Consume pending events (acquires: counted, logged at most once a second). */
+void xs_events_poll(struct xs_daemon *d);
+void xs_events_close(struct xs_daemon *d);
 
 /* attach.c APIs: */
 int xs_attach(struct xs_daemon *d, const char *wan, const char *lan,

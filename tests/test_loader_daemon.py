@@ -534,3 +534,22 @@ def test_worker_gets_the_keys(inst):
     send_esp_gcm(inst, wrong, 0x2001, range(6, 9))
     wait_for(lambda: inst.js("stats")["worker"]["drops"]["icv-fail"] >= 3, what="icv-fail")
     assert sa()["packets"] == 5
+
+
+def test_protect_without_sa_acquire(inst):
+    """LAN traffic that a PROTECT policy covers, with no SA: dropped (no-sa)
+    by xdp-lan, and the daemon counts the acquire events."""
+    inst.ok("daemon")
+    inst.ok("attach", "--wan", "wan0", "--lan", "lan0")
+    inst.ok("policy", "add", "src", "10.1.0.0/24", "dst", "10.2.0.0/24", "dir", "fwd",
+            "tmpl", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "mode", "tunnel")
+    inst.ok("policy", "add", "src", "10.1.0.0/24", "dst", "10.2.0.0/24", "dir", "out",
+            "tmpl", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "mode", "tunnel")
+    script = ("from scapy.all import Ether, IP, UDP, Raw, sendp\n"
+              "p = Ether(dst='ff:ff:ff:ff:ff:ff')/IP(src='10.1.0.5', dst='10.2.0.7')"
+              "/UDP(sport=1234, dport=5678)/Raw(b'secret' * 8)\n"
+              "sendp(p, iface='lanp', count=4, verbose=False)\n")
+    sh("ip", "netns", "exec", inst.ns, "/usr/bin/python3", "-c", script)
+    wait_for(lambda: inst.js("status")["acquires"] >= 4, what="4 acquires")
+    assert inst.js("stats")["hooks"]["xdp-lan"]["drops"]["no-sa"] >= 4
+    assert "acquires (PROTECT traffic without an SA) 4" in inst.ok("status")

@@ -34,11 +34,12 @@ static json_t *serve_status(struct xs_daemon *d, int argc, char **argv,
 {
 	if (xs_check_no_args(argc, argv, why))
 		return NULL;
-	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:o}",
+	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:I,s:o}",
 			 "instance", xs_opts.instance, "pid", (int)getpid(),
 			 "pins", d->pin_dir, "interfaces", ifaces_json(d),
 			 "sas", (int)xs_sad_count(d), "sad_slots", (int)d->sad_slots,
 			 "policies", (int)d->npols, "spd_generation", (int)d->spd_gen,
+			 "acquires", (json_int_t)d->acquires,
 			 "worker", xs_glue_json(d));
 }
 
@@ -63,10 +64,12 @@ static void print_status(json_t *res)
 	}
 	if (!json_array_size(json_object_get(res, "interfaces")))
 		printf("  no interfaces attached\n");
-	printf("  SAs %" PRId64 " of %" PRId64 ", policies %" PRId64 "\n",
+	printf("  SAs %" PRId64 " of %" PRId64 ", policies %" PRId64
+	       ", acquires (PROTECT traffic without an SA) %" PRId64 "\n",
 	       (int64_t)json_integer_value(json_object_get(res, "sas")),
 	       (int64_t)json_integer_value(json_object_get(res, "sad_slots")),
-	       (int64_t)json_integer_value(json_object_get(res, "policies")));
+	       (int64_t)json_integer_value(json_object_get(res, "policies")),
+	       (int64_t)json_integer_value(json_object_get(res, "acquires")));
 	w = json_object_get(res, "worker");
 	if (json_is_object(w))
 		printf("  worker: %" PRId64 " thread(s), rx %" PRId64 " tx %" PRId64 " frames\n",
