@@ -11,7 +11,7 @@
 #include "fwd.h"
 #include "wk.h"
 
-enum { ETH_P_IPV4 = 0x0800, ETH_P_IPV6_ = 0x86dd };
+enum { ETHERTYPE_V4 = 0x0800, ETHERTYPE_V6 = 0x86dd };
 
 static uint8_t *umem_at(struct xs_wthread *t, uint64_t addr)
 {
@@ -59,7 +59,7 @@ static void tx_eth(struct xs_wthread *t, struct xs_wsock *s,
 {
 	uint8_t *eth = pkt->data - XS_WK_ETH_HLEN;
 	uint16_t type = xs_ip_version(pkt->data, pkt->len) == 6 ?
-			ETH_P_IPV6_ : ETH_P_IPV4;
+			ETHERTYPE_V6 : ETHERTYPE_V4;
 
 	memcpy(eth, dst, 6);
 	memcpy(eth + 6, src, 6);

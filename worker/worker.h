@@ -67,7 +67,11 @@ void xs_worker_stop(struct xs_worker *w);
  */
 int xs_worker_sa_set(struct xs_worker *w, uint32_t slot,
 		     const struct xs_sa_cfg *cfg, const char **why);
-/* Remove a slot's engine SA (after the daemon unlinked it from the maps). */
+/*
+ * Remove a slot's engine SA (after the daemon unlinked it from the maps).
+ * Returns once no thread uses it: the daemon may then zero or reuse the
+ * slot, the worker writes its live fields no more.
+ */
 void xs_worker_sa_clear(struct xs_worker *w, uint32_t slot);
 
 struct xs_worker_stats {
