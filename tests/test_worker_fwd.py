@@ -172,7 +172,9 @@ def test_icmpv6_time_exceeded_small():
     IP(src="224.0.0.5", dst="10.2.0.9") / UDP() / Raw(b"x"),
     IPv6(src="2001:db8::2", dst="2001:db8::9") / ICMPv6PacketTooBig() / Raw(b"x" * 40),
     IPv6(src="ff02::1", dst="2001:db8::9") / UDP() / Raw(b"x"),
-], ids=["icmp-error", "non-first-fragment", "multicast-src", "icmpv6-error", "v6-multicast-src"])
+    IPv6(src="fe80::1", dst="ff02::16", hlim=1) / UDP() / Raw(b"x"),
+], ids=["icmp-error", "non-first-fragment", "multicast-src", "icmpv6-error", "v6-multicast-src",
+        "v6-link-local-src"])
 def test_no_icmp_error_about(orig):
     src = bytes(16)
     assert icmp_error(orig, 3, 4, 1000, src) == b""

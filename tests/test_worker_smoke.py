@@ -208,6 +208,19 @@ def test_outbound_ipv6_lan_traffic_is_encrypted(gw):
     assert raw(IPv6(raw(fixed))) == raw(inner)
 
 
+def test_ttl_1_from_lan_gets_time_exceeded(gw):
+    sn = listen(gw["lan"], "sniff", "l1", "ICMP", 5)
+    run(gw["lan"], "send-udp", "10.2.0.5", 7780, b"short-lived".hex(), 1, 1)
+    got = results(sn)
+    assert len(got) == 1
+    icmp = IP(got[0])
+    assert icmp.src == "10.3.0.1" and icmp.dst == "10.3.0.5"
+    assert icmp[ICMP].type == 11 and icmp[ICMP].code == 0
+    quoted = icmp[ICMP].payload
+    assert quoted.dst == "10.2.0.5" and quoted.ttl == 1
+    assert raw(quoted).endswith(b"short-lived")
+
+
 def test_too_big_with_df_gets_frag_needed(gw):
     sn = listen(gw["lan"], "sniff", "l1", "ICMP", 5)
     run(gw["lan"], "send-udp", "10.2.0.5", 7777, (b"D" * 1460).hex())
@@ -241,7 +254,9 @@ def test_counters_and_live_sad_fields(gw):
     assert proc.returncode == 0, err
     kv = dict(line.split() for line in out.splitlines())
     assert int(kv["drop.replay"]) == 1
-    assert int(kv["drop.too-big"]) == 1
+    # ttl-exceeded: ours, and lan's MLD reports (hop limit 1) that the
+    # PROTECT-all IPv6 policy sends to the worker
+    assert int(kv["drop.too-big"]) == 1 and int(kv["drop.ttl-exceeded"]) >= 1
     assert int(kv["sad0.packets"]) == 4 and int(kv["sad0.replay_top"]) == 5
     assert int(kv["drop.reasm-bad"]) == 1 and "drop.reasm-timeout" not in kv
     assert 4 <= int(kv["sad1.packets"]) <= 20

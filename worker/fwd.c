@@ -211,8 +211,9 @@ static bool icmp6_allowed(const uint8_t *orig, uint32_t len)
 	uint8_t proto;
 	uint32_t off;
 
-	if (orig[8] == 0xff || !memcmp(orig + 8, unspec, 16))
-		return false;			/* multicast or unspecified */
+	if (orig[8] == 0xff || !memcmp(orig + 8, unspec, 16) ||
+	    (orig[8] == 0xfe && (orig[9] & 0xc0) == 0x80))
+		return false;			/* multicast, unspecified, link-local */
 	if (!xs_ipv6_skip_exthdrs(orig, len, &off, &proto))
 		return false;
 	if (proto != XS_PROTO_ICMPV6)

@@ -7,7 +7,7 @@ then its result as hex.
   send-esp IFACE DSTMAC SEQ KEYHEX INNER_SRC INNER_DST DPORT PAYLOADHEX [FRAGSIZE]
       (with FRAGSIZE: the outer ESP packet fragmented, last fragment first;
        with dup:FRAGSIZE the first fragment is sent twice, an overlap)
-  send-udp DST PORT PAYLOADHEX [DF(1)|0]
+  send-udp DST PORT PAYLOADHEX [DF(1)|0] [TTL]
 """
 import socket
 import sys
@@ -74,10 +74,12 @@ def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload, fragsize=No
     print("sent", flush=True)
 
 
-def send_udp(dst, port, payload, df="1"):
+def send_udp(dst, port, payload, df="1", ttl=None):
     s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
     if df == "0":
         s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT
+    if ttl:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, int(ttl))
     s.sendto(bytes.fromhex(payload), (dst, int(port)))
     print("sent", flush=True)
 
