@@ -119,6 +119,8 @@ enum xs_drop xs_ah_in(struct xs_sa *sa, struct xs_pkt *pkt,
 		why = verify(sa, &a, seq);
 	if (why == XS_OK && sa->mode == XS_MODE_TUNNEL)
 		why = check_inner(&a, ah_len);
+	if (why == XS_OK && sa->mode == XS_MODE_TUNNEL)
+		why = xs_outer_ecn_decap(sa, a.ip, a.ip + a.ah_off + ah_len);
 	if (why != XS_OK)
 		return xs_sa_drop(sa, why);
 	payload_len = sa->mode == XS_MODE_TUNNEL ? a.len - a.ah_off - ah_len :

@@ -17,10 +17,6 @@
 #include "ip.h"
 #include "sa.h"
 
-enum {
-	XS_ECN_MASK = 0x03,
-	XS_ECN_CE = 0x03,
-};
 
 /*
  * Walk an IPv6 extension header chain that ends at l3_len (already checked

@@ -136,34 +136,16 @@ static enum xs_drop inner_len(const struct esp_rx *rx, uint32_t *len)
 	return *len > n ? XS_DROP_BAD_IP_HEADER : XS_OK;
 }
 
-/* RFC 6040 decapsulation: outer CE marks an ECN-capable inner packet CE. */
-static void ecn_decap(const struct xs_sa *sa, const uint8_t *outer,
-		      uint8_t *inner)
-{
-	uint8_t outer_ecn = outer[0] >> 4 == 4 ? outer[1] : outer[1] >> 4;
-
-	if ((sa->flags & XS_SA_NO_ECN) ||
-	    (outer_ecn & XS_ECN_MASK) != XS_ECN_CE)
-		return;
-	if (inner[0] >> 4 == 4) {
-		if (!(inner[1] & XS_ECN_MASK))
-			return;
-		inner[1] |= XS_ECN_CE;
-		xs_ipv4_set_csum(inner);
-	} else if ((inner[1] >> 4) & XS_ECN_MASK) {
-		inner[1] |= XS_ECN_CE << 4;
-	}
-}
-
 static enum xs_drop decap_tunnel(const struct xs_sa *sa, struct xs_pkt *pkt,
 				 const struct esp_rx *rx)
 {
 	uint32_t len = 0;
 	enum xs_drop why = inner_len(rx, &len);
 
+	if (why == XS_OK)
+		why = xs_outer_ecn_decap(sa, pkt->data, rx->data);
 	if (why != XS_OK)
 		return why;
-	ecn_decap(sa, pkt->data, rx->data);
 	xs_pkt_pull(pkt, (uint32_t)(rx->data - pkt->data));
 	xs_pkt_trim(pkt, pkt->len - len);
 	return XS_OK;

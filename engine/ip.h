@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../maps/drop_reasons.h"
+
 enum {
 	XS_IPV4_HDR_LEN = 20,
 	XS_IPV6_HDR_LEN = 40,
@@ -97,5 +99,14 @@ uint32_t xs_outer_hdr_len(const struct xs_sa *sa);
  */
 void xs_outer_build(struct xs_sa *sa, uint8_t *hdr, uint32_t total_len,
 		    uint8_t proto, const uint8_t *inner);
+/*
+ * Tunnel decapsulation of ECN (RFC 6040 4.2, normal mode): a CE mark on the
+ * outer header reaches an ECN-capable inner packet, an outer ECT(1) turns an
+ * inner ECT(0) into ECT(1), and an outer CE over a Not-ECT inner packet is
+ * XS_DROP_ECN_MISMATCH (the congestion signal could not be passed on).
+ * Nothing changes with XS_SA_NO_ECN. Fixes the inner IPv4 checksum.
+ */
+enum xs_drop xs_outer_ecn_decap(const struct xs_sa *sa, const uint8_t *outer,
+				uint8_t *inner);
 
 #endif

@@ -32,6 +32,38 @@ static uint8_t inner_tos(const uint8_t *inner)
 	return inner[1];
 }
 
+enum {
+	ECN_NOT_ECT = 0x00,
+	ECN_ECT1 = 0x01,
+	ECN_ECT0 = 0x02,
+	ECN_CE = 0x03,
+};
+
+enum xs_drop xs_outer_ecn_decap(const struct xs_sa *sa, const uint8_t *outer,
+				uint8_t *inner)
+{
+	uint8_t out = inner_tos(outer) & ECN_MASK, in = inner_tos(inner) & ECN_MASK;
+	uint8_t set;
+
+	if (sa->flags & XS_SA_NO_ECN)
+		return XS_OK;
+	if (out == ECN_CE && in == ECN_NOT_ECT)
+		return XS_DROP_ECN_MISMATCH;
+	if (out == ECN_CE && in != ECN_CE)
+		set = ECN_CE;
+	else if (out == ECN_ECT1 && in == ECN_ECT0)
+		set = ECN_ECT1;
+	else
+		return XS_OK;
+	if (inner[0] >> 4 == 4) {
+		inner[1] = (uint8_t)((inner[1] & ~ECN_MASK) | set);
+		xs_ipv4_set_csum(inner);
+	} else {
+		inner[1] = (uint8_t)((inner[1] & ~(ECN_MASK << 4)) | set << 4);
+	}
+	return XS_OK;
+}
+
 static uint8_t outer_tos(const struct xs_sa *sa, const uint8_t *inner)
 {
 	uint8_t tos = inner_tos(inner);

@@ -47,6 +47,7 @@ enum xs_drop {
 	XS_DROP_TX_FULL = 35,		/* tx-full */
 	XS_DROP_REASM_TIMEOUT = 36,	/* reasm-timeout */
 	XS_DROP_REASM_BAD = 37,		/* reasm-bad */
+	XS_DROP_ECN_MISMATCH = 38,	/* ecn-mismatch */
 	XS_DROP__MAX
 };
 

@@ -405,3 +405,29 @@ def test_tunnel_outer_header_rules():
     o = IPv6(out)
     assert o.hlim == 64 and o.tc == TOS and o.fl == 0 and o[AH].nh == 41
     assert o.plen == len(out) - 40
+
+
+@pytest.mark.parametrize("inner_ecn,outer_ecn,want", [(2, 3, 3), (1, 3, 3), (0, 3, None),
+                                                      (2, 1, 1), (0, 1, 0), (2, 0, 2)])
+def test_tunnel_ecn_decapsulation_rfc6040(inner_ecn, outer_ecn, want):
+    """The outer TOS is mutable for AH (RFC 4302 3.3.3.1.1.1): a router marking
+    CE en route leaves the ICV intact, and decapsulation applies RFC 6040."""
+    alg = "hmac-sha256-128"
+    pkt = inner4()
+    pkt.tos = (TOS & 0xfc) | inner_ecn
+    out_sa = engine_sa("out", alg, MODE_TUNNEL, *OUTER4, False)
+    why, wire = out_sa.out(raw(pkt))
+    assert why == "ok"
+    o = IP(wire)
+    o.tos = (o.tos & 0xfc) | outer_ecn
+    del o.chksum
+    in_sa = engine_sa("in", alg, MODE_TUNNEL, *OUTER4, False)
+    why, got = in_sa.inp(raw(o))
+    if want is None:
+        assert why == "ecn-mismatch"
+        return
+    assert why == "ok"
+    assert IP(got).tos == (TOS & 0xfc) | want
+    g = IP(got)
+    del g.chksum
+    assert raw(IP(raw(g))) == got
