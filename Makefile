@@ -77,7 +77,7 @@ ifneq ($(BPFT_SRC),)
 TARGETS += $(BPFT_BIN) $(B)/xdpsec-bpf-bench
 endif
 
-.PHONY: all deps test unit unit-asan fuzz fuzz-seeds bench clean
+.PHONY: all deps test unit unit-asan fuzz fuzz-seeds bench demo bench-e2e clean
 all: $(TARGETS)
 
 deps:
@@ -238,6 +238,12 @@ $(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-worker.a $(B)/libxdpsec-engine.a
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit-asan $(FUZZ_BIN)
 	$(Q)$(PYTHON) -m pytest -p no:cacheprovider tests
+
+# The README's demo: two xdpsec gateways in namespaces, a ping through the
+# tunnel, status, counters, the SAD and the ESP on the wire (as root).
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
 
 clean:
 	rm -rf $(B)

@@ -6,7 +6,8 @@ set -eu
 PKGS="make gcc clang-16 llvm-16 lld-16 libclang-rt-16-dev bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config libssl-dev nettle-dev libsodium-dev
 libcmocka-dev libjansson-dev python3 python3-pytest python3-scapy python3-cryptography
-iproute2 iputils-ping nftables tcpdump tshark iperf3 ethtool"
+iproute2 iputils-ping nftables tcpdump tshark iperf3 ethtool jq
+strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins"
 
 missing=""
 for p in $PKGS; do
