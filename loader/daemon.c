@@ -175,9 +175,9 @@ static void report(int fd, bool ok, const char *why)
 		pr_warn("cannot detach from the terminal");
 }
 
-int xs_daemon_main(const char *conf, bool foreground)
+int xs_daemon_main(const char *conf, bool foreground, bool no_crypto)
 {
-	struct xs_daemon d = { .listen_fd = -1 };
+	struct xs_daemon d = { .listen_fd = -1, .no_crypto = no_crypto };
 	char why[XS_WHY_MAX] = "";
 	int lock_fd, sfd, report_fd = -1;
 

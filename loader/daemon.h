@@ -60,6 +60,8 @@ struct xs_daemon {
 	char veth[IF_NAMESIZE];		/* internal pair: stack end */
 	struct xs_worker *worker;	/* runs while a WAN is attached */
 	int nqueues;
+	bool no_crypto;			/* benchmark only: the worker forwards
+					 * PROTECT traffic without ESP */
 
 	struct ring_buffer *events;	/* xs_events: acquires */
 	uint64_t acquires;
@@ -134,7 +136,8 @@ json_t *xs_glue_json(struct xs_daemon *d);
 int xs_conf_load(struct xs_daemon *d, const char *file, char *why);
 
 /* daemon.c APIs: */
-int xs_daemon_main(const char *conf, bool foreground);
+/* no_crypto: benchmark only (daemon --bench-no-crypto), see struct xs_daemon. */
+int xs_daemon_main(const char *conf, bool foreground, bool no_crypto);
 
 /* control.c APIs (daemon side): */
 int xs_ctl_listen(const char *path, char *why);

@@ -62,6 +62,7 @@ static void build_cfg(struct xs_daemon *d, struct xs_worker_cfg *c)
 	c->sadi_map_fd = d->fd_sadi;
 	c->sad = d->sad;
 	c->sad_slots = d->sad_slots;
+	c->no_crypto = d->no_crypto;
 }
 
 void xs_glue_stop(struct xs_daemon *d)
@@ -92,7 +93,8 @@ int xs_glue_restart(struct xs_daemon *d, char *why)
 		return xs_why(why, "attach: the worker did not start: %s",
 			      w ? w : strerror(-ret));
 	d->nqueues = c.nqueues;
-	pr_info("worker running: %d queue(s) on %d interface(s)", c.nqueues, c.nifs);
+	pr_info("worker running: %d queue(s) on %d interface(s)%s", c.nqueues, c.nifs,
+		c.no_crypto ? ", NO CRYPTO (benchmark only: PROTECT traffic leaves in plaintext)" : "");
 	return 0;
 }
 
@@ -165,7 +167,8 @@ json_t *xs_glue_json(struct xs_daemon *d)
 	drops = json_object();
 	for (i = 1; i < XS_DROP__MAX; i++)
 		json_object_set_new(drops, xs_drop_name(i), json_integer(st.drops[i]));
-	return json_pack("{s:i,s:I,s:I,s:I,s:o}", "threads", d->nqueues,
+	return json_pack("{s:i,s:b,s:I,s:I,s:I,s:o}", "threads", d->nqueues,
+			 "no_crypto", d->no_crypto,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "sa_events", (json_int_t)st.sa_events, "drops", drops);
 }

@@ -72,10 +72,12 @@ static void print_status(json_t *res)
 	       (int64_t)json_integer_value(json_object_get(res, "acquires")));
 	w = json_object_get(res, "worker");
 	if (json_is_object(w))
-		printf("  worker: %" PRId64 " thread(s), rx %" PRId64 " tx %" PRId64 " frames\n",
+		printf("  worker: %" PRId64 " thread(s), rx %" PRId64 " tx %" PRId64 " frames%s\n",
 		       (int64_t)json_integer_value(json_object_get(w, "threads")),
 		       (int64_t)json_integer_value(json_object_get(w, "rx")),
-		       (int64_t)json_integer_value(json_object_get(w, "tx")));
+		       (int64_t)json_integer_value(json_object_get(w, "tx")),
+		       json_is_true(json_object_get(w, "no_crypto")) ?
+		       ", NO CRYPTO (benchmark only: PROTECT traffic leaves in plaintext)" : "");
 	else
 		printf("  worker: not running (PROTECT and ESP traffic is dropped: no-worker)\n");
 }
