@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
+#include "bpf/xdp_wan.skel.h"
 #include "loader/args.h"
 #include "loader/daemon.h"
 #include "loader/spd_compile.h"
@@ -26,7 +28,11 @@ static void link_one(struct xs_daemon *d, uint32_t i)
 
 static int install(struct xs_daemon *d, char *why)
 {
-	struct xs_spd_fds fds = { d->fd_spd, d->fd_spdd, d->fd_spds, d->fd_cfg };
+	struct xs_spd_fds fds = {
+		.spd = d->fd_spd, .spdd = d->fd_spdd, .spds = d->fd_spds,
+		.cfg = d->fd_cfg, .spdh = bpf_map__fd(d->wan->maps.xs_spdh),
+		.spdm = bpf_map__fd(d->wan->maps.xs_spdm),
+	};
 	unsigned int gen = d->spd_gen ^ 1;
 	struct xs_spd_compiled c;
 	const char *w = NULL;

@@ -2,10 +2,12 @@
 /*
  * SPD compiler (design and bounds: maps/spd.h). For one direction and
  * family, level_lists() finds the distinct prefixes of one selector (the
- * destination, then within a class the source) and, for each, the ranked
- * list of policies whose prefix contains it: the prefix's ancestors are
- * found by binary search, one per shorter length, so the work is
- * O(prefixes * address bits * log prefixes) plus the lists themselves.
+ * destination, then within a class the source), decides whether that level
+ * goes to the hash (few distinct lengths) or to a trie, and emits for each
+ * prefix the ranked list of policies whose prefix contains it: the
+ * prefix's ancestors are found by binary search, one per shorter length,
+ * so the work is O(prefixes * address bits * log prefixes) plus the lists
+ * themselves.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -23,7 +25,6 @@ struct compiler {
 	struct xs_spd_policy *pol;	/* normalized copies (out->policies) */
 	size_t *rank;			/* rank[i]: position in priority order */
 	unsigned int gen;
-	__u32 classes;
 	struct xs_spd_compiled *out;
 	const char **why;
 };
@@ -36,8 +37,15 @@ struct run {
 	size_t count;
 };
 
+/* Where one level's entries go: the hash or a trie, with which key. */
+struct level {
+	struct xs_spd_entries *to;
+	__u32 scope;
+	bool hashed;
+};
+
 typedef int (*emit_fn)(struct compiler *cc, const struct run *r, size_t *list,
-		       size_t cnt, __u32 scope);
+		       size_t cnt, const struct level *lv);
 
 static const __u8 *pol_addr(const struct xs_spd_policy *p, enum field f)
 {
@@ -144,9 +152,30 @@ static size_t ancestors(struct compiler *cc, const size_t *sorted,
 	return cnt;
 }
 
-static int level_lists(struct compiler *cc, const size_t *idx, size_t n,
-		       enum field f, emit_fn emit, __u32 scope)
+/* The distinct lengths of the sorted runs, longest first, or the trie. */
+static void choose_lens(const struct run *runs, size_t nr,
+			struct xs_spd_lens *l)
 {
+	size_t i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = nr; i-- > 0;) {
+		if (l->n && l->len[l->n - 1] == runs[i].len)
+			continue;
+		if (l->n == XS_SPD_HASH_LENS) {
+			memset(l, 0, sizeof(*l));
+			l->trie = 1;
+			return;
+		}
+		l->len[l->n++] = runs[i].len;
+	}
+}
+
+static int level_lists(struct compiler *cc, const size_t *idx, size_t n,
+		       enum field f, emit_fn emit, __u32 scope,
+		       struct xs_spd_lens *lens)
+{
+	struct level lv = { .scope = scope };
 	struct sort_ctx sc = { cc, f };
 	size_t *sorted = malloc(n * sizeof(*sorted));
 	size_t *list = malloc(n * sizeof(*list));
@@ -159,11 +188,15 @@ static int level_lists(struct compiler *cc, const size_t *idx, size_t n,
 	memcpy(sorted, idx, n * sizeof(*sorted));
 	qsort_r(sorted, n, sizeof(*sorted), by_prefix_rank, &sc);
 	nr = make_runs(cc, sorted, n, f, runs);
+	choose_lens(runs, nr, lens);
+	lv.hashed = !lens->trie;
+	lv.to = lv.hashed ? &cc->out->hash :
+		f == FIELD_DST ? &cc->out->dst : &cc->out->src;
 	ret = 0;
 	for (i = 0; i < nr && !ret; i++)
 		ret = emit(cc, &runs[i], list,
 			   ancestors(cc, sorted, runs, nr, &runs[i], list),
-			   scope);
+			   &lv);
 out:
 	free(sorted);
 	free(list);
@@ -192,33 +225,34 @@ static size_t prune(struct compiler *cc, const size_t *list, size_t cnt,
 	return cnt;
 }
 
-static struct xs_spd_entry *push(struct compiler *cc, enum field f,
-				 const struct run *r, __u32 scope)
+/* Append r's entry to lv's vector; its index, or -1 with *why or ENOMEM. */
+static long push(struct compiler *cc, const struct level *lv,
+		 const struct run *r)
 {
-	struct xs_spd_entry **v = f == FIELD_DST ? &cc->out->dst : &cc->out->src;
-	size_t *n = f == FIELD_DST ? &cc->out->n_dst : &cc->out->n_src;
+	struct xs_spd_entries *v = lv->to;
 	struct xs_spd_entry *e;
 
-	if (*n >= XS_SPD_TRIE_MAX) {
-		*cc->why = "too many SPD trie entries";
-		return NULL;
+	if (v->n >= XS_SPD_TRIE_MAX) {
+		*cc->why = "too many SPD lookup entries";
+		return -1;
 	}
-	if (!(*n & (*n + 1))) {		/* grow at 0, 1, 3, 7, ... */
-		e = realloc(*v, (2 * *n + 1) * sizeof(*e));
+	if (!(v->n & (v->n + 1))) {	/* grow at 0, 1, 3, 7, ... */
+		e = realloc(v->e, (2 * v->n + 1) * sizeof(*e));
 		if (!e)
-			return NULL;
-		*v = e;
+			return -1;
+		v->e = e;
 	}
-	e = &(*v)[(*n)++];
+	e = &v->e[v->n];
 	memset(e, 0, sizeof(*e));
-	e->key.prefixlen = XS_SPD_SCOPE_BITS + r->len;
-	e->key.scope = scope;
+	e->key.prefixlen = (lv->hashed ? 0 : XS_SPD_SCOPE_BITS) + r->len;
+	e->key.scope = lv->scope;
 	memcpy(e->key.addr, r->addr, sizeof(e->key.addr));
-	return e;
+	return (long)v->n++;
 }
 
+/* with_src: the candidates still need their source prefix checked. */
 static int fill_leaf(struct compiler *cc, struct xs_spd_leaf *leaf,
-		     const size_t *list, size_t cnt)
+		     const size_t *list, size_t cnt, bool with_src)
 {
 	size_t i;
 
@@ -238,36 +272,46 @@ static int fill_leaf(struct compiler *cc, struct xs_spd_leaf *leaf,
 		c->sport_hi = p->sport_hi;
 		c->dport_lo = p->dport_lo;
 		c->dport_hi = p->dport_hi;
+		if (with_src) {
+			c->src_len = p->src_len;
+			memcpy(c->src, p->src, sizeof(c->src));
+		}
 	}
 	return 0;
 }
 
 static int emit_src(struct compiler *cc, const struct run *r, size_t *list,
-		    size_t cnt, __u32 scope)
+		    size_t cnt, const struct level *lv)
 {
-	struct xs_spd_entry *e = push(cc, FIELD_SRC, r, scope);
+	long at = push(cc, lv, r);
 
-	if (!e)
+	if (at < 0)
 		return *cc->why ? -E2BIG : -ENOMEM;
-	return fill_leaf(cc, &e->leaf, list, prune(cc, list, cnt, FIELD_SRC));
+	return fill_leaf(cc, &lv->to->e[at].leaf, list,
+			 prune(cc, list, cnt, FIELD_SRC), false);
 }
 
+/* Short lists keep their source prefixes; long ones get a source level. */
 static int emit_dst(struct compiler *cc, const struct run *r, size_t *list,
-		    size_t cnt, __u32 scope)
+		    size_t cnt, const struct level *lv)
 {
-	struct xs_spd_entry *e = push(cc, FIELD_DST, r, scope);
-	size_t i;
+	long at = push(cc, lv, r);
+	struct xs_spd_lens lens;
+	__u32 class;
+	int ret;
 
-	if (!e)
+	if (at < 0)
 		return *cc->why ? -E2BIG : -ENOMEM;
 	cnt = prune(cc, list, cnt, FIELD_DST);
-	for (i = 0; i < cnt && !cc->pol[list[i]].src_len; i++)
-		;
-	if (i == cnt)
-		return fill_leaf(cc, &e->leaf, list, cnt);
-	e->leaf.src_class = (cc->gen ? XS_SPD_CLASS_GEN : 0) | ++cc->classes;
-	return level_lists(cc, list, cnt, FIELD_SRC, emit_src,
-			   e->leaf.src_class);
+	if (cnt <= XS_SPD_LEAF_MAX)
+		return fill_leaf(cc, &lv->to->e[at].leaf, list, cnt, true);
+	class = (cc->gen ? XS_SPD_CLASS_GEN : 0) | XS_SPD_CLASS |
+		(__u32)++cc->out->n_classes;
+	ret = level_lists(cc, list, cnt, FIELD_SRC, emit_src, class, &lens);
+	/* the source level may have moved lv->to's vector */
+	lv->to->e[at].leaf.src_class = class;
+	lv->to->e[at].leaf.src_lens = lens;
+	return ret;
 }
 
 static int check_policy(const struct xs_spd_policy *p, const char **why)
@@ -340,7 +384,8 @@ static int compile_groups(struct compiler *cc, size_t n, size_t *idx)
 			if (!cnt)
 				continue;
 			ret = level_lists(cc, idx, cnt, FIELD_DST, emit_dst,
-					  XS_SPD_SCOPE(cc->gen, families[fi], dir));
+					  XS_SPD_SCOPE(cc->gen, families[fi], dir),
+					  &cc->out->lens[XS_SPD_SCOPE_IDX(0, families[fi], dir)]);
 			if (ret)
 				return ret;
 		}
@@ -385,34 +430,32 @@ int xs_spd_compile(const struct xs_spd_policy *pols, size_t n,
 void xs_spd_compiled_free(struct xs_spd_compiled *c)
 {
 	free(c->policies);
-	free(c->dst);
-	free(c->src);
+	free(c->hash.e);
+	free(c->dst.e);
+	free(c->src.e);
 	memset(c, 0, sizeof(*c));
 }
 
-static int write_entries(int fd, const struct xs_spd_entry *e, size_t n)
+static int write_entries(int fd, const struct xs_spd_entries *v)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (bpf_map_update_elem(fd, &e[i].key, &e[i].leaf, BPF_ANY))
+	for (i = 0; i < v->n; i++)
+		if (bpf_map_update_elem(fd, &v->e[i].key, &v->e[i].leaf, BPF_ANY))
 			return -errno;
 	return 0;
 }
 
-static bool stale_dst(const struct xs_spd_key *k, unsigned int gen)
+/* The key belongs to the other generation (a level-1 scope or a class). */
+static bool stale(const struct xs_spd_key *k, unsigned int gen)
 {
+	if (k->scope & XS_SPD_CLASS)
+		return !!(k->scope & XS_SPD_CLASS_GEN) != !!gen;
 	return (k->scope >> 16) != gen;
 }
 
-static bool stale_src(const struct xs_spd_key *k, unsigned int gen)
-{
-	return !!(k->scope & XS_SPD_CLASS_GEN) != !!gen;
-}
-
 /* Delete every key of the other generation: collect first, then delete. */
-static int delete_stale(int fd, unsigned int gen,
-			bool (*stale)(const struct xs_spd_key *, unsigned int))
+static int delete_stale(int fd, unsigned int gen)
 {
 	struct xs_spd_key key, *prev = NULL, *doomed = NULL, *grown;
 	size_t n = 0, cap = 0, i;
@@ -454,11 +497,18 @@ int xs_spd_commit(const struct xs_spd_compiled *c,
 		if (bpf_map_update_elem(fds->spd, &slot, &c->policies[i], BPF_ANY))
 			return -errno;
 	}
-	ret = write_entries(fds->spds, c->src, c->n_src);
+	ret = write_entries(fds->spds, &c->src);
 	if (!ret)
-		ret = write_entries(fds->spdd, c->dst, c->n_dst);
+		ret = write_entries(fds->spdd, &c->dst);
+	if (!ret)
+		ret = write_entries(fds->spdh, &c->hash);
 	if (ret)
 		return ret;
+	for (i = 0; i < XS_SPD_SCOPES / 2; i++) {
+		slot = c->gen * (XS_SPD_SCOPES / 2) + i;
+		if (bpf_map_update_elem(fds->spdm, &slot, &c->lens[i], BPF_ANY))
+			return -errno;
+	}
 	*why = "switching the SPD generation";
 	if (bpf_map_lookup_elem(fds->cfg, &zero, &cfg))
 		return -errno;
@@ -466,9 +516,11 @@ int xs_spd_commit(const struct xs_spd_compiled *c,
 	if (bpf_map_update_elem(fds->cfg, &zero, &cfg, BPF_ANY))
 		return -errno;
 	*why = "deleting the previous SPD generation";
-	ret = delete_stale(fds->spdd, c->gen, stale_dst);
+	ret = delete_stale(fds->spdd, c->gen);
 	if (!ret)
-		ret = delete_stale(fds->spds, c->gen, stale_src);
+		ret = delete_stale(fds->spds, c->gen);
+	if (!ret)
+		ret = delete_stale(fds->spdh, c->gen);
 	if (!ret)
 		*why = NULL;
 	return ret;

@@ -7,42 +7,56 @@
  * destination "port", as XFRM does.
  *
  * Lookup, not a linear scan. loader/spd_compile.c turns the ordered list
- * into two LPM tries whose leaves carry short candidate lists:
+ * into at most two longest-prefix levels whose leaves carry short
+ * candidate lists:
  *
- *   xs_spdd  key (scope = generation, family, direction; dst prefix).
+ *   level 1  scope = (generation, family, direction), key = dst prefix.
  *            One entry per distinct destination prefix P of the policies of
- *            that direction and family. Its leaf lists, by priority, every
- *            policy whose destination contains P: prefixes nest or are
- *            disjoint, so once the trie has returned the longest prefix P
- *            that holds the packet's destination, no other policy can
- *            match on destination.
- *   xs_spds  key (scope = class; src prefix). If those candidates differ in
- *            source prefix, the destination leaf holds no list but a class
- *            number, and the same construction is repeated on the source:
- *            one entry per distinct source prefix S of the class's
- *            candidates, listing those whose source contains S.
+ *            that scope. Its leaf lists, by priority, every policy whose
+ *            destination contains P, each with its source prefix: prefixes
+ *            nest or are disjoint, so once the lookup has returned the
+ *            longest prefix P that holds the packet's destination, no other
+ *            policy can match on destination. BPF checks source prefix,
+ *            protocol and ports of the candidates in order.
+ *   level 2  Only when a destination leaf would need more than
+ *            XS_SPD_LEAF_MAX candidates (e.g. one destination shared by
+ *            many sources): the leaf holds a class number instead, and the
+ *            same construction is repeated on the source: one entry per
+ *            distinct source prefix S of the class's candidates, listing
+ *            those whose source contains S (no source check left to do).
  *
- * A leaf reached this way holds only policies whose prefixes both contain
- * the packet's addresses; BPF checks protocol and port ranges of at most
- * XS_SPD_LEAF_MAX candidates in order and takes the first match. The
- * compiler drops candidates shadowed by an earlier one whose remaining
+ * Longest-prefix match of one level, chosen by the compiler per scope (and
+ * per class):
+ *   hash     if the scope's entries have at most XS_SPD_HASH_LENS distinct
+ *            prefix lengths: xs_spdh, key (scope, length, masked address),
+ *            probed longest length first; the lengths are in xs_spdm[scope]
+ *            for level 1 and in the destination leaf for level 2. A hub
+ *            with thousands of /24 or /32 spokes needs one probe.
+ *   trie     otherwise: the LPM tries xs_spdd (level 1) and xs_spds
+ *            (level 2), prefixlen = 32 scope bits + address prefix.
+ * The compiler drops candidates shadowed by an earlier one whose remaining
  * selectors are wildcards.
  *
- * Bounds, per packet: two LPM lookups (each at most 32 + 128 + 32 bits
- * deep), XS_SPD_LEAF_MAX candidate checks, two array reads (xs_cfg and, for
- * PROTECT, the policy). Independent of the number of policies.
- * Bounds, memory: destination entries = distinct destination prefixes;
- * source entries = sum over split destination leaves of the distinct source
+ * Bounds, per packet: one xs_spdm read, then per level either at most
+ * XS_SPD_HASH_LENS hash probes or one LPM lookup (at most 32 + 128 bits
+ * deep), at most two levels, then at most XS_SPD_LEAF_MAX candidate checks,
+ * then for PROTECT the policy read (xs_spd). Independent of the number of
+ * policies. Measured (tests/bpf/bench_classify.c, xdp-lan PROTECT to an
+ * AF_XDP socket, 10k policies): one hash probe per level costs about as
+ * much as a 10-entry trie lookup, a 10k-entry trie lookup about 60 ns.
+ * Bounds, memory: level-1 entries = distinct destination prefixes; level-2
+ * entries = sum over split destination leaves of the distinct source
  * prefixes among their candidates (product of the two in the worst case).
  * The compiler refuses (E2BIG) a policy set that needs more than
- * XS_SPD_LEAF_MAX candidates in one leaf (more than that many policies with
- * the same prefixes differing only in protocol/ports) or more trie entries
- * than the maps hold.
+ * XS_SPD_LEAF_MAX candidates in one level-2 leaf (more than that many
+ * policies with the same prefixes differing only in protocol/ports) or
+ * more entries than a map holds.
  *
  * Atomic replacement: everything exists in two generations. The compiler
  * writes the inactive generation (policies at gen * XS_SPD_MAX + i in
- * xs_spd, trie scopes carrying the generation), flips xs_cfg.spd_gen, then
- * deletes the old generation. A packet sees one whole policy set.
+ * xs_spd, scopes and classes carrying the generation, xs_spdm of that
+ * generation), flips xs_cfg.spd_gen, then deletes the old generation's
+ * entries. A packet sees one whole policy set.
  *
  * The SA of a PROTECT policy is xs_spd[i].sa_slot, changed in place by the
  * daemon when an SA is installed or rekeyed; XS_SA_NONE means "acquire":
@@ -61,17 +75,27 @@ enum xs_spd_action {
 
 enum {
 	XS_SPD_MAX = 65536,		/* policies per generation */
-	XS_SPD_TRIE_MAX = 1 << 20,	/* entries per trie */
+	XS_SPD_TRIE_MAX = 1 << 20,	/* entries per trie / the hash */
 	XS_SPD_LEAF_MAX = 16,		/* candidates per leaf */
-	XS_SPD_SCOPE_BITS = 32,		/* prefix bits taken by the scope */
+	XS_SPD_HASH_LENS = 4,		/* prefix lengths probed in xs_spdh */
+	XS_SPD_SCOPE_BITS = 32,		/* trie prefix bits taken by the scope */
 	XS_SPD_CLASS_GEN = 1u << 31,	/* generation bit of a class number */
+	XS_SPD_CLASS = 1u << 30,	/* set in every class number */
+	XS_SPD_SCOPES = 2 * 2 * XS_SPD_DIRS,	/* generation, family, dir */
 };
 
-/* dst trie scope: generation, family, direction */
+/* level-1 scope: generation, family, direction */
 #define XS_SPD_SCOPE(gen, family, dir) \
 	(((__u32)(gen) << 16) | ((__u32)(family) << 8) | (__u32)(dir))
 
-/* prefixlen counts the scope's 32 bits, then the address prefix. */
+/* index of a level-1 scope in xs_spdm */
+#define XS_SPD_SCOPE_IDX(gen, family, dir) \
+	((((gen) * 2 + ((family) == XS_AF_INET6)) * XS_SPD_DIRS) + (dir))
+
+/*
+ * Tries: prefixlen counts the scope's 32 bits, then the address prefix.
+ * xs_spdh: prefixlen is the address prefix alone, addr is masked to it.
+ */
 struct xs_spd_key {
 	__u32 prefixlen;
 	__u32 scope;			/* always matched in full */
@@ -79,24 +103,36 @@ struct xs_spd_key {
 };
 _Static_assert(sizeof(struct xs_spd_key) == 24, "xs_spd_key layout");
 
+/* How one level of one scope or class is looked up. */
+struct xs_spd_lens {
+	__u8 trie;			/* 1: LPM trie, else xs_spdh */
+	__u8 n;				/* xs_spdh: lengths in len[] */
+	__u8 len[XS_SPD_HASH_LENS];	/* xs_spdh: longest first */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct xs_spd_lens) == 8, "xs_spd_lens layout");
+
 struct xs_spd_cand {
 	__u32 policy;			/* index in xs_spd */
 	__u8 action;			/* enum xs_spd_action */
 	__u8 proto;			/* 0 = any */
-	__u16 pad;
+	__u8 src_len;			/* source prefix still to check, 0: none */
+	__u8 pad;
 	__u16 sport_lo;			/* inclusive ranges, host order */
 	__u16 sport_hi;
 	__u16 dport_lo;
 	__u16 dport_hi;
+	__u8 src[16];			/* masked to src_len */
 };
-_Static_assert(sizeof(struct xs_spd_cand) == 16, "xs_spd_cand layout");
+_Static_assert(sizeof(struct xs_spd_cand) == 32, "xs_spd_cand layout");
 
 struct xs_spd_leaf {
 	__u32 count;			/* valid entries in cand[] */
-	__u32 src_class;		/* != 0: look up (class, src) in xs_spds */
+	__u32 src_class;		/* != 0: level 2, scope src_class */
+	struct xs_spd_lens src_lens;	/* level 2: how to look it up */
 	struct xs_spd_cand cand[XS_SPD_LEAF_MAX];
 };
-_Static_assert(sizeof(struct xs_spd_leaf) == 8 + 16 * XS_SPD_LEAF_MAX,
+_Static_assert(sizeof(struct xs_spd_leaf) == 16 + 32 * XS_SPD_LEAF_MAX,
 	       "xs_spd_leaf layout");
 
 /* One policy, readable in xs_spd; the tries refer to it by index. */
@@ -147,6 +183,23 @@ struct {
 	__type(value, struct xs_spd_leaf);
 	XS_PIN_BY_NAME;
 } xs_spds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XS_SPD_TRIE_MAX);
+	__type(key, struct xs_spd_key);
+	__type(value, struct xs_spd_leaf);
+	XS_PIN_BY_NAME;
+} xs_spdh SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XS_SPD_SCOPES);
+	__type(key, __u32);
+	__type(value, struct xs_spd_lens);
+	XS_PIN_BY_NAME;
+} xs_spdm SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

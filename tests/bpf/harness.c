@@ -233,7 +233,11 @@ int xs_bpf_sa_add(struct xs_bpf *b, uint32_t slot,
 
 int xs_bpf_spd_set(struct xs_bpf *b, const struct xs_spd_policy *p, size_t n)
 {
-	struct xs_spd_fds fds = { b->spd, b->spdd, b->spds, b->cfg };
+	struct xs_spd_fds fds = {
+		.spd = b->spd, .spdd = b->spdd, .spds = b->spds, .cfg = b->cfg,
+		.spdh = bpf_map__fd(b->wan->maps.xs_spdh),
+		.spdm = bpf_map__fd(b->wan->maps.xs_spdm),
+	};
 	struct xs_spd_compiled c;
 	struct xs_cfg cfg;
 	const char *why;

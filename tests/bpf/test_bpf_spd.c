@@ -55,8 +55,9 @@ static void compiler_refuses_bad_policies(void **state)
 	p[3].dport_lo = 0;
 	p[3].dport_hi = 0xffff;
 	assert_int_equal(xs_spd_compile(p, XS_SPD_LEAF_MAX + 1, 0, &c, &why), 0);
-	assert_int_equal(c.n_dst, 1);
-	assert_int_equal(c.dst[0].leaf.count, 4);
+	assert_int_equal(c.hash.n, 1);
+	assert_int_equal(c.dst.n + c.src.n, 0);
+	assert_int_equal(c.hash.e[0].leaf.count, 4);
 	xs_spd_compiled_free(&c);
 }
 
