@@ -245,5 +245,12 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
+# End-to-end benchmark (as root): kernel routing, the xdpsec tunnel, the
+# worker without crypto and strongSwan kernel-libipsec in namespaces, then
+# the classification cost; a table, and $(B)/bench/e2e.json. Not a test.
+bench-e2e: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(PYTHON) tests/bench_e2e/bench_e2e.py --json $(B)/bench/e2e.json
+
 clean:
 	rm -rf $(B)
