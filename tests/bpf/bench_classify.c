@@ -4,7 +4,10 @@
  * BPF_PROG_TEST_RUN repeat count: xdp-wan on ESP with a known SPI and
  * xdp-lan on plaintext matching a PROTECT policy, both ending in a redirect
  * to a real AF_XDP socket, for 1, 1k, 100k and 1M SAs and 10 and 10k
- * policies. Each figure averages FLOWS different packets (SPIs, policies)
+ * policies. Two policy sets of each size: a hub (distinct /24 sources and
+ * destinations: one hash probe) and the SPD's worst shape (five
+ * destination and five source prefix lengths, every policy's destination
+ * containing every packet's: LPM tries on both levels). Each figure averages FLOWS different packets (SPIs, policies)
  * so that not one hash bucket or trie path stays hot.
  *
  *   xdpsec-bpf-bench [--json FILE] [--repeat N]
@@ -50,8 +53,12 @@ static int add_sas(struct xs_bpf *b, uint32_t n)
 	return ret;
 }
 
-/* Policy i: 10.a.b.0/24 -> 10.(128 + a).b.0/24 PROTECT with SA out_slot. */
-static int add_policies(struct xs_bpf *b, uint32_t n, uint32_t out_slot)
+/*
+ * Policy i: 10.a.b.0/24 -> 10.(128 + a).b.0/24 PROTECT with SA out_slot;
+ * worst: 10.a.b.0/(24 + i % 5) -> 10.0.0.0/(1 + i % 5).
+ */
+static int add_policies(struct xs_bpf *b, uint32_t n, uint32_t out_slot,
+			int worst)
 {
 	struct xs_spd_policy *p = calloc(n, sizeof(*p));
 	struct xs_sad_entry out = { .state = XS_SA_MATURE, .dir = 1,
@@ -74,6 +81,11 @@ static int add_policies(struct xs_bpf *b, uint32_t n, uint32_t out_slot)
 		p[i].dst_len = 24;
 		p[i].id = i;
 		p[i].sa_slot = out_slot;
+		if (worst) {
+			p[i].src_len = 24 + i % 5;
+			p[i].dst[1] = p[i].dst[2] = 0;
+			p[i].dst_len = 1 + i % 5;
+		}
 	}
 	ret = xs_bpf_spd_set(b, p, n);
 	free(p);
@@ -140,8 +152,8 @@ static int run(FILE *json, uint32_t repeat)
 	unsigned int s, p;
 	int first = 1;
 
-	printf("%10s %9s %14s %16s\n", "SAs", "policies", "wan-esp ns/pkt",
-	       "lan-protect ns/pkt");
+	printf("%10s %9s %14s %18s %16s\n", "SAs", "policies", "wan-esp ns/pkt",
+	       "lan-protect ns/pkt", "lan-worst ns/pkt");
 	for (s = 0; s < sizeof(sa_counts) / sizeof(*sa_counts); s++) {
 		uint32_t nsa = sa_counts[s];
 
@@ -152,17 +164,22 @@ static int run(FILE *json, uint32_t repeat)
 		}
 		for (p = 0; p < sizeof(policy_counts) / sizeof(*policy_counts); p++) {
 			uint32_t npol = policy_counts[p];
-			double wan, lan;
+			double wan, lan, worst;
 
-			if (add_policies(&b, npol, nsa))
+			if (add_policies(&b, npol, nsa, 1))
+				return 1;
+			worst = bench_lan(&b, npol, repeat);
+			if (add_policies(&b, npol, nsa, 0))
 				return 1;
 			wan = bench_wan(&b, nsa, repeat);
 			lan = bench_lan(&b, npol, repeat);
-			printf("%10u %9u %14.1f %16.1f\n", nsa, npol, wan, lan);
+			printf("%10u %9u %14.1f %18.1f %16.1f\n", nsa, npol, wan,
+			       lan, worst);
 			if (json)
 				fprintf(json, "%s\n  {\"sas\": %u, \"policies\": %u, "
-					"\"wan_esp_ns\": %.1f, \"lan_protect_ns\": %.1f}",
-					first ? "" : ",", nsa, npol, wan, lan);
+					"\"wan_esp_ns\": %.1f, \"lan_protect_ns\": %.1f, "
+					"\"lan_worst_ns\": %.1f}",
+					first ? "" : ",", nsa, npol, wan, lan, worst);
 			first = 0;
 		}
 		xs_bpf_close(&b);

@@ -2,7 +2,9 @@
 /*
  * SPD: the compiler's checks, hand-made overlaps, and differential tests of
  * the BPF lookup against the linear RFC 4301 scan (spd_ref.h) over
- * thousands of random policies and random packets, IPv4 and IPv6.
+ * thousands of random policies and random packets, IPv4 and IPv6, with
+ * many prefix lengths (LPM tries) and with few (hash probes), both with
+ * source levels (classes).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -150,12 +152,17 @@ static void overlapping_prefixes_and_ports(void **state)
 	assert_int_equal(bpf_decides(&f, !gen), 0);
 }
 
+/* 1: at most XS_SPD_HASH_LENS prefix lengths, so no level needs a trie. */
+static int few_lens;
+
 /* Prefix length: mostly long, sometimes short, rarely 0. */
 static uint8_t rand_len(uint8_t family)
 {
 	static const uint8_t v4[] = { 24, 24, 24, 24, 28, 28, 32, 32 };
+	static const uint8_t v4_few[] = { 16, 24, 24, 24, 24, 32, 32, 32 };
 	unsigned int r = rand() % 1000;
-	uint8_t len = r == 0 ? 0 : r < 5 ? 8 : v4[rand() % 8];
+	uint8_t len = few_lens ? v4_few[rand() % 8] :
+		      r == 0 ? 0 : r < 5 ? 8 : v4[rand() % 8];
 
 	return family == XS_AF_INET ? len : len == 0 ? 0 : len + 96;
 }
@@ -250,6 +257,23 @@ static void rand_flow_near(struct xs_tflow *f, const struct xs_spd_policy *p,
 		f->dport++;
 }
 
+/* The set exercises the lookup paths it should: hash, or the dst trie. */
+static void check_paths(const struct xs_spd_policy *p)
+{
+	struct xs_spd_compiled c;
+	const char *why;
+
+	assert_int_equal(xs_spd_compile(p, N_POLICIES, 0, &c, &why), 0);
+	print_message("hash %zu, dst trie %zu, src trie %zu entries, "
+		      "%zu classes\n", c.hash.n, c.dst.n, c.src.n, c.n_classes);
+	assert_true(c.hash.n > 0);
+	if (few_lens)
+		assert_int_equal(c.dst.n + c.src.n, 0);
+	else
+		assert_true(c.dst.n > 0);
+	xs_spd_compiled_free(&c);
+}
+
 static void differential(uint8_t family)
 {
 	struct xs_spd_policy *p = calloc(N_POLICIES, sizeof(*p));
@@ -261,6 +285,7 @@ static void differential(uint8_t family)
 	assert_non_null(p);
 	for (i = 0; i < N_POLICIES; i++)
 		rand_policy(&p[i], family, rand() % 5 ? XS_SPD_OUT : XS_SPD_IN, 0);
+	check_paths(p);
 	assert_int_equal(xs_bpf_spd_set(&B, p, N_POLICIES), 0);
 	gen = active_gen();
 	for (i = 0; i < N_PACKETS; i++) {
@@ -284,6 +309,22 @@ static void differential_ipv6(void **state)
 {
 	srand(6);
 	differential(XS_AF_INET6);
+}
+
+static void differential_ipv4_hash(void **state)
+{
+	srand(4302);
+	few_lens = 1;
+	differential(XS_AF_INET);
+	few_lens = 0;
+}
+
+static void differential_ipv6_hash(void **state)
+{
+	srand(7);
+	few_lens = 1;
+	differential(XS_AF_INET6);
+	few_lens = 0;
 }
 
 /* Mixed actions, inbound, through xdp-wan: the verdict and its counter. */
@@ -329,6 +370,8 @@ int main(void)
 		cmocka_unit_test(overlapping_prefixes_and_ports),
 		cmocka_unit_test(differential_ipv4),
 		cmocka_unit_test(differential_ipv6),
+		cmocka_unit_test(differential_ipv4_hash),
+		cmocka_unit_test(differential_ipv6_hash),
 		cmocka_unit_test(differential_actions_inbound),
 	};
 
