@@ -14,7 +14,7 @@ lanA's link) come out byte for byte, TTL/hop limit one lower (gwA routed
 them).
 """
 import pytest
-from scapy.layers.inet import IP
+from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import IPv6
 
 from netns import h2h, nat, topology, wan_tap  # noqa: F401  (fixtures)
@@ -111,3 +111,36 @@ def test_h2h_transport():
             assert assert_echo_requests_match(sent_pkts, inner, hop=0) == 6
         finally:
             tun4.stop()
+
+
+def test_nat_espinudp():
+    """gwA behind a masquerading NAT: ESP in UDP 4500; gwB's SAs name the
+    NAT's public address, as gwB sees its peer. Seen between NAT and gwB:
+    only UDP 4500 ESP from the NAT's address, decrypted to lanA's pings."""
+    with topology("nat") as t:
+        a = Peer(t.gwA, "a", t["GWA_WAN_IF"], t["GWA_LAN_IF"], t["GWA_WAN_IP4"],
+                 t["GWB_WAN_IP4"])
+        b = Peer(t.gwB, "b", t["GWB_WAN_IF"], t["GWB_LAN_IF"], t["GWB_WAN_IP4"],
+                 t["NAT_OUT_IP4"])
+        tun = Tunnel(a, b, "gcm", encap=True)
+        try:
+            tun.start()
+            tun.add_sas()
+            for sel_a, sel_b in lan_sels(t, ("IP4",)):
+                tun.protect(sel_a, sel_b)
+            warm_up(t.lanA, t["LANB_IP4"])
+            with t.nat.capture(t["NAT_OUT_IF"]) as wire, \
+                    t.lanA.capture(t["LANA_IF"], "icmp") as sent:
+                ping_all(t.lanA, t["LANB_IP4"], count=5)
+                tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5003, nbytes=20000)
+            pkts = assert_only_ipsec(wire, lan_addrs(t) + [t["GWA_WAN_IP4"]])
+            assert all(UDP in p and p[UDP].dport == 4500 for p in pkts)
+            nat_addr = t["NAT_OUT_IP4"]
+            inner = decrypt_all(tun.scapy_sa("ab", nat_addr, b.local), pkts, nat_addr)
+            back = decrypt_all(tun.scapy_sa("ba", b.local, nat_addr), pkts, b.local)
+            assert len(back) >= 5
+            mac = t.lanA.mac(t["LANA_IF"])
+            assert assert_echo_requests_match([p for p in sent.stop() if p.src == mac],
+                                              inner) == 5
+        finally:
+            tun.stop()
