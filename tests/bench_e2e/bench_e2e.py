@@ -16,8 +16,12 @@ full speed with 64 B payloads (92 B IP packets) and 1400 B IP packets
 (1372 B payload): received packets/s and loss. Every LAN interface has MTU
 1400 in every case, since strongSwan's TUN has a fixed 1400 MTU.
 
-Then build/xdpsec-bpf-bench (classification cost). Prints tables and ratios
-and writes JSON (--json). Everything runs in namespaces made and deleted here.
+All cases run once per round, --rounds times (default 2), interleaved so
+that they share the machine's noise; the tables show the mean of the rounds,
+the JSON also has every round. Then build/xdpsec-bpf-bench (classification
+cost). Prints tables and ratios and writes JSON (--json). Everything runs in
+namespaces made and deleted here; keys and the PSK come from the secrets
+module, are written only to 0600 files in a 0700 directory and are removed.
 """
 import argparse
 import datetime
@@ -38,6 +42,7 @@ from netns import topology, wait_for  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(HERE))
 LAN_MTU = 1400
 UDP_SIZES = {"udp64": 64, "udp1400": LAN_MTU - 28}
+CASES = ("plain", "xdpsec", "nocrypto", "strongswan")
 CHARON = "/usr/lib/ipsec/charon"
 PLUGINS = ("random nonce openssl aes sha1 sha2 hmac gcm kdf pem pkcs1 x509 pubkey "
            "kernel-libipsec kernel-netlink socket-default vici")
@@ -289,8 +294,29 @@ class StrongSwan:
 
 
 # --- run -----------------------------------------------------------------
+def run_round(b, results, notes):
+    log("  plain: kernel routing")
+    wait_for(b.reachable, timeout=10, what="lanA -> lanB")
+    results["plain"].append(b.measure())
+    log("  xdpsec: AES-256-GCM tunnel")
+    with Xdpsec(b, crypto=True) as x:
+        results["xdpsec"].append(b.measure())
+        notes["xdpsec"].append({"gwA_sa_packets": x.sa_packets(),
+                                "gwA_worker": x.status("A")["worker"]})
+    log("  nocrypto: xdpsec worker, --bench-no-crypto")
+    with Xdpsec(b, crypto=False) as x:
+        results["nocrypto"].append(b.measure())
+        notes["nocrypto"].append({"gwA_worker": x.status("A")["worker"]})
+    log("  strongswan: kernel-libipsec, aes256gcm16")
+    with StrongSwan(b) as s:
+        results["strongswan"].append(b.measure())
+        notes["strongswan"].append({"gwA_sas": s.list_sas()})
+
+
 def run_cases(args, work):
-    results, notes = {}, {}
+    """Every case once per round, rounds interleaved so all see the same noise."""
+    results = {c: [] for c in CASES}
+    notes = {c: [] for c in CASES}
     with topology("gw2gw") as t:
         b = Bench(t, args, work)
         lan_mtu(t)
@@ -298,25 +324,26 @@ def run_cases(args, work):
                               stderr=subprocess.DEVNULL)
         wait_for(lambda: ":5201" in t.lanB.run(["ss", "-ltn"]).stdout, timeout=10,
                  what="iperf3 server in lanB")
-        log("case plain: kernel routing")
-        wait_for(b.reachable, timeout=10, what="lanA -> lanB")
-        results["plain"] = b.measure()
-        log("case xdpsec: AES-256-GCM tunnel")
-        with Xdpsec(b, crypto=True) as x:
-            results["xdpsec"] = b.measure()
-            notes["xdpsec"] = {"gwA_sa_packets": x.sa_packets(),
-                               "gwA_worker": x.status("A")["worker"]}
-        log("case nocrypto: xdpsec worker, --bench-no-crypto")
-        with Xdpsec(b, crypto=False) as x:
-            results["nocrypto"] = b.measure()
-            notes["nocrypto"] = {"gwA_worker": x.status("A")["worker"]}
-        log("case strongswan: kernel-libipsec, aes256gcm16")
-        with StrongSwan(b) as s:
-            results["strongswan"] = b.measure()
-            notes["strongswan"] = {"gwA_sas": s.list_sas()}
+        for n in range(args.rounds):
+            log(f"round {n + 1} of {args.rounds}")
+            run_round(b, results, notes)
         server.terminate()
         server.wait(timeout=10)
     return results, notes
+
+
+def mean_of(runs):
+    """Per metric, the mean over rounds of each numeric field (errors kept)."""
+    out = {}
+    for metric in runs[0]:
+        vals = [r[metric] for r in runs]
+        if any("error" in v for v in vals):
+            out[metric] = next(v for v in vals if "error" in v)
+            continue
+        out[metric] = {k: (round(sum(v[k] for v in vals) / len(vals), 3)
+                           if isinstance(vals[0][k], (int, float)) else vals[0][k])
+                       for k in vals[0]}
+    return out
 
 
 def classify(args):
@@ -350,7 +377,7 @@ def summarize(results, cls):
 
 
 def print_tables(results, ratios, goals, worst, cls):
-    log("\nlanA -> lanB through gwA/gwB (LAN MTU %d)" % LAN_MTU)
+    log("\nlanA -> lanB through gwA/gwB (LAN MTU %d; mean of the rounds)" % LAN_MTU)
     log("%-11s %10s %10s %22s %22s" % ("case", "TCP x1", "TCP x4", "UDP 92 B IP", "UDP 1400 B IP"))
     for case, res in results.items():
         cells = []
@@ -390,6 +417,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default=os.path.join(ROOT, "build", "bench", "e2e.json"))
     ap.add_argument("--seconds", type=int, default=5, help="per iperf3 run")
+    ap.add_argument("--rounds", type=int, default=2, help="of all cases, interleaved")
     ap.add_argument("--xdpsec", default=os.path.join(ROOT, "build", "xdpsec"))
     ap.add_argument("--bpf-bench", default=os.path.join(ROOT, "build", "xdpsec-bpf-bench"))
     ap.add_argument("--skip-classify", action="store_true")
@@ -404,17 +432,19 @@ def main():
     os.chmod(work, 0o700)
     args.workdir_json = work
     try:
-        results, notes = run_cases(args, work)
+        rounds, notes = run_cases(args, work)
         cls = (classify(args) if not args.skip_classify
                else {"classify": [{"sas": 0, "policies": 0, "wan_esp_ns": 0.0,
                                    "lan_protect_ns": 0.0}]})
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    results = {c: mean_of(runs) for c, runs in rounds.items()}
     ratios, goals, worst = summarize(results, cls)
     print_tables(results, ratios, goals, worst, cls)
     out = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "machine": machine(), "lan_mtu": LAN_MTU, "seconds_per_run": args.seconds,
-           "results": results, "ratios": ratios, "goals": goals,
+           "rounds": args.rounds, "results": results, "per_round": rounds,
+           "ratios": ratios, "goals": goals,
            "classify": cls, "notes": notes,
            "runtime_s": round(time.monotonic() - started, 1)}
     os.makedirs(os.path.dirname(args.json), exist_ok=True)
