@@ -123,9 +123,12 @@ json_t *xs_spd_json(const struct xs_daemon *d, uint32_t i);
 /* (Re)start the worker on the attached interfaces (stop it if no WAN). */
 int xs_glue_restart(struct xs_daemon *d, char *why);
 void xs_glue_stop(struct xs_daemon *d);
-/* Give a slot's keys to the worker (none running: the SA stays keyless). */
+/*
+ * Give a slot's keys and selector to the worker (none running: the SA
+ * stays keyless).
+ */
 int xs_glue_sa_set(struct xs_daemon *d, uint32_t slot,
-		   const struct xs_sa_cfg *cfg, char *why);
+		   const struct xs_sa_req *r, char *why);
 void xs_glue_sa_clear(struct xs_daemon *d, uint32_t slot);
 /* Lifetime events of the worker -> slot states DYING/DEAD. */
 bool xs_glue_events(struct xs_daemon *d);

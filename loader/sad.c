@@ -164,7 +164,7 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 		return xs_why(why, "state add: the SAD is full (%u slots)", d->sad_slots);
 	e = &d->sad[slot];
 	fill_slot(e, r);
-	if (xs_glue_sa_set(d, slot, &r->cfg, why)) {
+	if (xs_glue_sa_set(d, slot, r, why)) {
 		memset(e, 0, sizeof(*e));
 		return -1;
 	}

@@ -99,15 +99,20 @@ int xs_glue_restart(struct xs_daemon *d, char *why)
 }
 
 int xs_glue_sa_set(struct xs_daemon *d, uint32_t slot,
-		   const struct xs_sa_cfg *cfg, char *why)
+		   const struct xs_sa_req *r, char *why)
 {
+	struct xs_sa_sel sel = { .family = r->sel_family,
+				 .src_len = r->sel_src_len,
+				 .dst_len = r->sel_dst_len };
 	const char *w = NULL;
 	int ret;
 
 	d->sas[slot].keyed = false;
 	if (!d->worker)
 		return 0;
-	ret = xs_worker_sa_set(d->worker, slot, cfg, &w);
+	memcpy(sel.src, r->sel_src, sizeof(sel.src));
+	memcpy(sel.dst, r->sel_dst, sizeof(sel.dst));
+	ret = xs_worker_sa_set(d->worker, slot, &r->cfg, &sel, &w);
 	if (ret)
 		return xs_why(why, "state add: the worker refused the SA: %s",
 			      w ? w : strerror(-ret));

@@ -48,6 +48,7 @@ enum xs_drop {
 	XS_DROP_REASM_TIMEOUT = 36,	/* reasm-timeout */
 	XS_DROP_REASM_BAD = 37,		/* reasm-bad */
 	XS_DROP_ECN_MISMATCH = 38,	/* ecn-mismatch */
+	XS_DROP_SELECTOR_MISMATCH = 39,	/* selector-mismatch */
 	XS_DROP__MAX
 };
 

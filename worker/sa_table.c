@@ -42,8 +42,8 @@ struct xs_wsa *xs_sat_swap(struct xs_sa_table *t, uint32_t slot,
 					memory_order_acq_rel);
 }
 
-int xs_wsa_new(const struct xs_sa_cfg *cfg, uint32_t slot,
-	       struct xs_wsa **out, const char **why)
+int xs_wsa_new(const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
+	       uint32_t slot, struct xs_wsa **out, const char **why)
 {
 	struct xs_wsa *w = calloc(1, sizeof(*w));
 	int ret;
@@ -57,6 +57,8 @@ int xs_wsa_new(const struct xs_sa_cfg *cfg, uint32_t slot,
 		free(w);
 		return ret;
 	}
+	if (sel)
+		w->sel = *sel;
 	w->slot = slot;
 	pthread_spin_init(&w->lock, PTHREAD_PROCESS_PRIVATE);
 	*out = w;

@@ -82,6 +82,7 @@ static inline uint64_t xs_frame_get(struct xs_frames *f)
 /* sa_table.c: slot -> engine SA, replaced under grace periods. */
 struct xs_wsa {
 	struct xs_sa *sa;
+	struct xs_sa_sel sel;		/* family 0: any */
 	uint32_t slot;
 	pthread_spinlock_t lock;
 };
@@ -97,8 +98,8 @@ void xs_sat_fini(struct xs_sa_table *t);
 /* Publish w (or NULL) in slot; returns what was there. */
 struct xs_wsa *xs_sat_swap(struct xs_sa_table *t, uint32_t slot,
 			   struct xs_wsa *w);
-int xs_wsa_new(const struct xs_sa_cfg *cfg, uint32_t slot,
-	       struct xs_wsa **out, const char **why);
+int xs_wsa_new(const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
+	       uint32_t slot, struct xs_wsa **out, const char **why);
 void xs_wsa_free(struct xs_wsa *w);
 static inline struct xs_wsa *xs_sat_get(struct xs_sa_table *t, uint32_t slot)
 {

@@ -141,8 +141,19 @@ static void replace(struct xs_worker *w, uint32_t slot, struct xs_wsa *nw)
 	xs_wsa_free(old);
 }
 
+static bool sel_valid(const struct xs_sa_sel *sel)
+{
+	uint8_t bits = sel->family == XS_AF_INET6 ? 128 : 32;
+
+	if (!sel->family)
+		return true;
+	return (sel->family == XS_AF_INET || sel->family == XS_AF_INET6) &&
+	       sel->src_len <= bits && sel->dst_len <= bits;
+}
+
 int xs_worker_sa_set(struct xs_worker *w, uint32_t slot,
-		     const struct xs_sa_cfg *cfg, const char **why)
+		     const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
+		     const char **why)
 {
 	struct xs_wsa *nw;
 	int ret;
@@ -151,7 +162,11 @@ int xs_worker_sa_set(struct xs_worker *w, uint32_t slot,
 		*why = "SA slot out of range";
 		return -ERANGE;
 	}
-	ret = xs_wsa_new(cfg, slot, &nw, why);
+	if (sel && !sel_valid(sel)) {
+		*why = "bad selector (family or prefix length)";
+		return -EINVAL;
+	}
+	ret = xs_wsa_new(cfg, sel, slot, &nw, why);
 	if (ret)
 		return ret;
 	replace(w, slot, nw);

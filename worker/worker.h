@@ -10,6 +10,18 @@
  * worker the keys for that slot with xs_worker_sa_set(). The worker keeps
  * the live part of the slot (seq, replay_top, packets, bytes, drops,
  * use_time) current in the mmapped array.
+ *
+ * Inbound selectors (RFC 4301 section 5.2, step 4): an inbound SA may
+ * carry the traffic selector it was negotiated for (struct xs_sa_sel). A
+ * packet that decrypts under the SA but whose inner addresses (tunnel
+ * mode: the inner header; transport mode: the packet itself) fall outside
+ * the selector is dropped as XS_DROP_SELECTOR_MISMATCH: a peer may only
+ * send what the SA was set up to carry.
+ *
+ * Frames: the worker takes single-buffer frames only (no XDP multi-buffer).
+ * Every interface it serves must deliver frames no larger than its MTU: the
+ * daemon turns TSO/GSO/GRO off on the internal veth, the operator turns
+ * LRO/hardware GRO off on the WAN and LAN (docs/operations.md).
  */
 #ifndef XDPSEC_WORKER_WORKER_H
 #define XDPSEC_WORKER_WORKER_H
@@ -51,6 +63,18 @@ struct xs_worker_cfg {
 					 * outer fragment; <= 0: drop fragments */
 };
 
+/*
+ * The addresses an inbound SA may carry (after decryption): the inner
+ * source in src/src_len, the inner destination in dst/dst_len (IPv4 in
+ * the first 4 bytes). family 0: any packet; a prefix length 0: any
+ * address of that family.
+ */
+struct xs_sa_sel {
+	uint8_t family;			/* XS_AF_INET, XS_AF_INET6 or 0 (any) */
+	uint8_t src_len, dst_len;	/* prefix lengths */
+	uint8_t src[16], dst[16];
+};
+
 struct xs_worker;
 
 /* worker.c APIs: */
@@ -62,11 +86,13 @@ void xs_worker_stop(struct xs_worker *w);
 
 /*
  * Install (or replace) the engine SA of a slot whose xs_sad configuration
- * the daemon has written. Safe while traffic flows: a replaced SA is freed
- * only once no thread can still use it. The caller wipes cfg's keys.
+ * the daemon has written, with its selector (NULL: any; used inbound
+ * only). Safe while traffic flows: a replaced SA is freed only once no
+ * thread can still use it. The caller wipes cfg's keys.
  */
 int xs_worker_sa_set(struct xs_worker *w, uint32_t slot,
-		     const struct xs_sa_cfg *cfg, const char **why);
+		     const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
+		     const char **why);
 /*
  * Remove a slot's engine SA (after the daemon unlinked it from the maps).
  * Returns once no thread uses it: the daemon may then zero or reuse the

@@ -124,19 +124,26 @@ static void start_sa_set_clear_stop(void **state)
 {
 	struct xs_worker_cfg c = cfg_one("xst0", 1);
 	struct xs_sa_cfg s = sa_in(0x1001);
+	struct xs_sa_sel sel = { .family = XS_AF_INET, .src_len = 24,
+				 .dst_len = 33 };
 	struct xs_worker_stats st;
 	uint32_t slots[4], ev[4];
 	struct xs_worker *w;
 	const char *why;
 
 	assert_int_equal(xs_worker_start(&c, &w, &why), 0);
-	assert_int_equal(xs_worker_sa_set(w, SAD_SLOTS, &s, &why), -ERANGE);
-	assert_int_equal(xs_worker_sa_set(w, 3, &s, &why), 0);
+	assert_int_equal(xs_worker_sa_set(w, SAD_SLOTS, &s, NULL, &why), -ERANGE);
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, &why), -EINVAL);
+	sel.family = 7;
+	sel.dst_len = 24;
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, &why), -EINVAL);
+	sel.family = XS_AF_INET;
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, &why), 0);
 	s.spi = 0x1002;			/* replace while the thread runs */
-	assert_int_equal(xs_worker_sa_set(w, 3, &s, &why), 0);
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, NULL, &why), 0);
 	s.enc_key_len = 7;
 	why = NULL;
-	assert_true(xs_worker_sa_set(w, 4, &s, &why) < 0);
+	assert_true(xs_worker_sa_set(w, 4, &s, NULL, &why) < 0);
 	assert_non_null(why);
 	xs_worker_sa_clear(w, 3);
 	xs_worker_sa_clear(w, 3);
@@ -163,7 +170,8 @@ static void two_queues_two_interfaces(void **state)
 	assert_int_equal(xs_worker_start(&c, &w, &why), 0);
 	for (i = 0; i < 50; i++) {
 		s.spi = 0x1000 + (uint32_t)i;
-		assert_int_equal(xs_worker_sa_set(w, (uint32_t)i % 4, &s, &why), 0);
+		assert_int_equal(xs_worker_sa_set(w, (uint32_t)i % 4, &s, NULL,
+						  &why), 0);
 	}
 	xs_worker_sa_clear(w, 1);
 	xs_worker_stop(w);

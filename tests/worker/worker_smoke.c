@@ -8,9 +8,11 @@
  * and PROTECT-everything IPv4 and IPv6 outbound policies using slot 1; the inbound
  * SA has a soft limit of 2 packets. Starts the worker, prints READY, runs
  * until stdin closes, then prints its counters, the live SAD fields and
- * the SA events as "name value" lines.
+ * the SA events as "name value" lines. With sel4 (sel6) the inbound SA
+ * carries the selector 10.2.0.0/24 -> 10.3.0.0/24 (2001:db8:2::/64 ->
+ * 2001:db8:3::/64).
  *
- *   worker_smoke WAN LAN INTERNAL KEYHEX(36 bytes) [nocrypto]
+ *   worker_smoke WAN LAN INTERNAL KEYHEX(36 bytes) [nocrypto|sel4|sel6]
  */
 #include <arpa/inet.h>
 #include <linux/if_link.h>
@@ -66,7 +68,8 @@ static void sad_entry(struct xs_sad_entry *e, const struct xs_sa_cfg *c)
 }
 
 static int install(struct xs_bpf *b, struct xs_worker *w,
-		   const struct xs_sa_cfg *c, uint32_t slot)
+		   const struct xs_sa_cfg *c, uint32_t slot,
+		   const struct xs_sa_sel *sel)
 {
 	struct xs_sad_key k = { .spi = c->spi, .proto = XS_PROTO_ESP,
 				.family = XS_AF_INET };
@@ -78,7 +81,7 @@ static int install(struct xs_bpf *b, struct xs_worker *w,
 	memcpy(k.dst, c->dst, 4);
 	ret = xs_bpf_sa_add(b, slot, &e, c->dir == XS_DIR_IN ? &k : NULL);
 	if (!ret)
-		ret = xs_worker_sa_set(w, slot, c, &why);
+		ret = xs_worker_sa_set(w, slot, c, sel, &why);
 	if (ret)
 		fprintf(stderr, "install slot %u: %d\n", slot, ret);
 	return ret;
@@ -136,8 +139,26 @@ static int policy(struct xs_bpf *b)
 	return xs_bpf_spd_set(b, p, 2);
 }
 
-static int run(struct xs_bpf *b, struct xs_worker_cfg *cfg, const uint8_t *key)
+/* The inbound SA's selector for mode sel4 or sel6 (false: none). */
+static bool selector(const char *mode, struct xs_sa_sel *sel)
 {
+	bool six = !strcmp(mode, "sel6");
+	int af = six ? AF_INET6 : AF_INET;
+
+	if (!six && strcmp(mode, "sel4"))
+		return false;
+	sel->family = six ? XS_AF_INET6 : XS_AF_INET;
+	sel->src_len = sel->dst_len = six ? 64 : 24;
+	inet_pton(af, six ? "2001:db8:2::" : "10.2.0.0", sel->src);
+	inet_pton(af, six ? "2001:db8:3::" : "10.3.0.0", sel->dst);
+	return true;
+}
+
+static int run(struct xs_bpf *b, struct xs_worker_cfg *cfg, const uint8_t *key,
+	       const char *mode)
+{
+	struct xs_sa_sel sel = { 0 };
+	bool has_sel = selector(mode, &sel);
 	struct xs_worker *w;
 	struct xs_sa_cfg in, out;
 	const char *why = "";
@@ -151,8 +172,8 @@ static int run(struct xs_bpf *b, struct xs_worker_cfg *cfg, const uint8_t *key)
 	}
 	sa_cfg(&in, 0x1001, XS_DIR_IN, PEER, GW, key);
 	sa_cfg(&out, 0x2002, XS_DIR_OUT, GW, PEER, key);
-	ret = install(b, w, &in, SLOT_IN) || install(b, w, &out, SLOT_OUT) ||
-	      policy(b);
+	ret = install(b, w, &in, SLOT_IN, has_sel ? &sel : NULL) ||
+	      install(b, w, &out, SLOT_OUT, NULL) || policy(b);
 	if (!ret) {
 		printf("READY\n");
 		fflush(stdout);
@@ -171,12 +192,13 @@ int main(int argc, char **argv)
 	const char *names[3] = { argv[1], argv[2], argv[3] };
 	const uint8_t roles[3] = { XS_IF_WAN, XS_IF_LAN, XS_IF_INTERNAL };
 	const uint32_t bases[3] = { 0, LAN_BASE, INT_BASE };
+	const char *mode = argc > 5 ? argv[5] : "";
 	struct xs_bpf b;
 	uint8_t key[36];
 	int i, ret;
 
 	if (argc < 5 || parse_key(argv[4], key)) {
-		fprintf(stderr, "usage: worker_smoke WAN LAN INTERNAL KEYHEX [nocrypto]\n");
+		fprintf(stderr, "usage: worker_smoke WAN LAN INTERNAL KEYHEX [nocrypto|sel4|sel6]\n");
 		return 2;
 	}
 	if (xs_bpf_open(&b, &o)) {
@@ -188,7 +210,7 @@ int main(int argc, char **argv)
 		cfg.ifs[i].role = roles[i];
 		cfg.ifs[i].xsk_base = bases[i];
 	}
-	cfg.no_crypto = argc > 5 && !strcmp(argv[5], "nocrypto");
+	cfg.no_crypto = !strcmp(mode, "nocrypto");
 	cfg.xsks_map_fd = b.xsks;
 	cfg.sadi_map_fd = b.sadi;
 	cfg.sad_slots = SAD_SLOTS;
@@ -202,7 +224,7 @@ int main(int argc, char **argv)
 		xs_bpf_close(&b);
 		return 1;
 	}
-	ret = run(&b, &cfg, key);
+	ret = run(&b, &cfg, key, mode);
 	bpf_xdp_detach((int)if_nametoindex(argv[1]), XDP_FLAGS_DRV_MODE, NULL);
 	bpf_xdp_detach((int)if_nametoindex(argv[2]), XDP_FLAGS_DRV_MODE, NULL);
 	munmap(cfg.sad, 4096);
