@@ -5,11 +5,11 @@
  * dies, so that traffic fails closed (no worker -> counted drops). The WAN
  * gets xdp-wan and, on egress, tc-out, which hands locally generated
  * PROTECT traffic to the worker through an internal veth pair
- * (xsi-NAME -> xsp-NAME, xdp-lan on xsp-NAME). What is attached is
+ * (xsi-NAME -> xsp-NAME, xdp-lan on xsp-NAME; offloads and sysctls set
+ * in veth.c). What is attached is
  * recorded in /run/xdpsec/NAME.ifs so a restarted daemon can clean up.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -54,26 +54,6 @@ static int run_ip(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/*
- * The worker answers too-big packets of the local stack with ICMP
- * "fragmentation needed" sourced from this host and sends it in through
- * the internal veth; without accept_local the stack drops it as a martian
- * and local TCP never learns the path MTU.
- */
-static int veth_accept_local(const char *veth)
-{
-	char path[128];
-	int fd, ok;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/accept_local", veth);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, "1", 1) == 1;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 static int veth_create(struct xs_daemon *d, char *peer, char *why)
 {
 	char *add[] = { "ip", "link", "add", d->veth, "type", "veth", "peer",
@@ -86,9 +66,6 @@ static int veth_create(struct xs_daemon *d, char *peer, char *why)
 			      d->veth, peer);
 	if (run_ip(up1) || run_ip(up2))
 		return xs_why(why, "attach: cannot set %s/%s up", d->veth, peer);
-	if (veth_accept_local(d->veth))
-		return xs_why(why, "attach: cannot set accept_local on %s: %s", d->veth,
-			      strerror(errno));
 	return 0;
 }
 
@@ -199,6 +176,7 @@ static int attach_wan(struct xs_daemon *d, const char *name, char *why)
 		goto fail_veth;
 	if (iface_init(in, peer, why) ||
 	    xdp_attach(in, bpf_program__fd(d->internal->progs.xdp_lan), why) ||
+	    xs_veth_tune(d->veth, peer, why) ||
 	    xs_bpf_load_tc(d, if_nametoindex(d->veth), why))
 		goto fail_internal;
 	if (tc_attach(w, bpf_program__fd(d->tc->progs.tc_out), why))

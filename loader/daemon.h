@@ -85,6 +85,14 @@ int xs_events_open(struct xs_daemon *d, char *why);
 void xs_events_poll(struct xs_daemon *d);
 void xs_events_close(struct xs_daemon *d);
 
+/* veth.c APIs: */
+/*
+ * The internal veth pair, once xdp-lan is on the worker's end: TSO/GSO/GRO
+ * off on both ends,
+ * accept_local=1 and rp_filter=0 on the stack's end (see veth.c).
+ */
+int xs_veth_tune(const char *stack_end, const char *worker_end, char *why);
+
 /* attach.c APIs: */
 int xs_attach(struct xs_daemon *d, const char *wan, const char *lan,
 	      char *why);

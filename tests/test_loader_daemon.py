@@ -500,17 +500,17 @@ def test_attach_errors_leave_nothing(inst):
     assert "prog/xdp" not in inst.link("wan0")
 
 
-def send_esp_gcm(inst, key_hex, spi, seqs):
+def send_esp_gcm(inst, key_hex, spi, seqs, inner_src="10.2.0.5"):
     """ESP (AES-GCM-16, tunnel) built and encrypted by scapy, from the peer."""
     script = ("from scapy.all import Ether, IP, ICMP, Raw, sendp\n"
               "from scapy.layers.ipsec import SecurityAssociation, ESP\n"
               "sa = SecurityAssociation(ESP, spi=%d, crypt_algo='AES-GCM',"
               " crypt_key=bytes.fromhex('%s'),"
               " tunnel_header=IP(src='192.0.2.2', dst='192.0.2.1'))\n"
-              "inner = IP(src='10.2.0.5', dst='10.1.0.5')/ICMP()/Raw(b'x' * 32)\n"
+              "inner = IP(src='%s', dst='10.1.0.5')/ICMP()/Raw(b'x' * 32)\n"
               "for s in %r:\n"
               "    sendp(Ether(dst='ff:ff:ff:ff:ff:ff')/sa.encrypt(inner, seq_num=s),"
-              " iface='wanp', verbose=False)\n" % (spi, key_hex, list(seqs)))
+              " iface='wanp', verbose=False)\n" % (spi, key_hex, inner_src, list(seqs)))
     sh("ip", "netns", "exec", inst.peer, "/usr/bin/python3", "-c", script)
 
 
@@ -553,3 +553,44 @@ def test_protect_without_sa_acquire(inst):
     wait_for(lambda: inst.js("status")["acquires"] >= 4, what="4 acquires")
     assert inst.js("stats")["hooks"]["xdp-lan"]["drops"]["no-sa"] >= 4
     assert "acquires (PROTECT traffic without an SA) 4" in inst.ok("status")
+
+
+def test_state_add_sel_enforced_after_decryption(inst):
+    """`state add ... sel src P dst P` reaches the worker: ESP that decrypts
+    under the SA but carries an inner source outside the selector is dropped
+    as selector-mismatch (RFC 4301 5.2 step 4); matching packets are not."""
+    inst.ok("daemon")
+    inst.ok("attach", "--wan", "wan0", "--lan", "lan0")
+    inst.ok("state", "add", "src", "192.0.2.2", "dst", "192.0.2.1", "proto", "esp",
+            "spi", "0x2001", "mode", "tunnel", "aead", "rfc4106(gcm(aes))", KEY_GCM, "128",
+            "replay-window", "32", "sel", "src", "10.2.0.0/24", "dst", "10.1.0.0/24")
+
+    def drops():
+        return inst.js("stats")["worker"]["drops"]
+    send_esp_gcm(inst, KEY_GCM[2:], 0x2001, range(1, 4), inner_src="10.9.9.9")
+    wait_for(lambda: drops()["selector-mismatch"] == 3, what="3 selector mismatches")
+    send_esp_gcm(inst, KEY_GCM[2:], 0x2001, range(4, 6))
+    sa = inst.js("state", "get", "dst", "192.0.2.1", "proto", "esp", "spi", "0x2001")
+    wait_for(lambda: inst.js("state", "get", "dst", "192.0.2.1", "proto", "esp", "spi",
+                             "0x2001")["replay_top"] == 5, what="5 packets authenticated")
+    assert sa["sel"] is not None
+    assert drops()["selector-mismatch"] == 3 and drops()["icv-fail"] == 0
+
+
+def test_internal_veth_offloads_and_sysctls(inst):
+    """The internal veth pair has TSO/GSO/GRO off on both ends (the worker
+    takes no multi-buffer frames), and its stack end accepts local sources
+    (accept_local=1, rp_filter=0)."""
+    inst.ok("daemon")
+    inst.ok("attach", "--wan", "wan0")
+    for dev in ("xsi-" + inst.name, "xsp-" + inst.name):
+        feats = dict(line.strip().split(": ", 1)[0:2] for line in
+                     sh("ip", "netns", "exec", inst.ns, "ethtool", "-k", dev).stdout.splitlines()
+                     if ": " in line)
+        for f in ("tcp-segmentation-offload", "generic-segmentation-offload",
+                  "generic-receive-offload"):
+            assert feats[f].startswith("off"), (dev, f, feats[f])
+    conf = "net.ipv4.conf.xsi-%s." % inst.name
+    got = sh("ip", "netns", "exec", inst.ns, "sysctl", "-n", conf + "accept_local",
+             conf + "rp_filter").stdout.split()
+    assert got == ["1", "0"]
