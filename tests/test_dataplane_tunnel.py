@@ -30,6 +30,7 @@ CASES = [
     ("chacha-outer4", "IP4", "chacha", False),
     ("cbc-sha256-outer6", "IP6", "cbc", False),
     ("espinudp-gcm-outer4", "IP4", "gcm", True),
+    ("espinudp-chacha-outer6", "IP6", "chacha", True),
     ("ah-sha256-outer4", "IP4", "ah", False),
     ("ah-sha256-outer6", "IP6", "ah", False),
 ]
