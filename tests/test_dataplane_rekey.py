@@ -9,14 +9,36 @@ datagrams lanA -> lanB at a fixed rate:
   old inbound SA once the new one carries the traffic. Every datagram
   arrives, and both SPIs carried some of them.
 - kill -9 of gwA's daemon: from then on lanA's traffic stops reaching lanB
-  (fail closed) and the WAN carries nothing but IPsec, before and after.
+  (fail closed: xdp-lan counts them no-worker) and the WAN carries nothing
+  but IPsec, before and after.
 """
+import json
+import subprocess
+
 from netns import wait_for, _read_until
 from test_dataplane_common import (UdpReceiver, assert_only_ipsec, gw2gw_tunnel,
                                    lan_sels, udp_send, warm_up, wire_seqs)
 
 COUNT = 2000
 RATE = 1000.0
+HOOK_LAN, DROP_NO_WORKER = 1, 21          # maps/types.h, maps/drop_reasons.h
+
+
+def bpftool(*args):
+    return json.loads(subprocess.run(["bpftool", "-j", *args], check=True,
+                                     capture_output=True, text=True).stdout)
+
+
+def no_worker_drops(ns, dev):
+    """xdp-lan's no-worker count, read from the programs' xs_stats by map id
+    (the pins died with the daemon's mount namespace)."""
+    info = json.loads(ns.run(["ip", "-j", "-d", "link", "show", "dev", dev]).stdout)[0]
+    prog = bpftool("prog", "show", "id", str(info["xdp"]["prog"]["id"]))
+    stats = next(m for m in prog["map_ids"]
+                 if bpftool("map", "show", "id", str(m))["name"] == "xs_stats")
+    entry = next(e for e in bpftool("map", "dump", "id", str(stats))
+                 if e["formatted"]["key"] == HOOK_LAN)
+    return sum(cpu["value"]["drops"][DROP_NO_WORKER] for cpu in entry["formatted"]["values"])
 
 
 def protect_ipv4(t, tun):
@@ -81,3 +103,7 @@ def test_kill9_under_traffic_leaks_nothing():
         assert len(got) >= count // 4 and len(got) < count // 2, len(got)
         assert len(sent_esp) >= len(got)
         assert got == list(range(len(got))), "lanB got a gap or a late packet"
+        # the rest was dropped by gwA's xdp-lan as no-worker (the packets in
+        # the dead worker's rings at the kill are lost uncounted)
+        dropped = no_worker_drops(t.gwA, t["GWA_LAN_IF"])
+        assert count - len(got) - 64 <= dropped <= count - len(got)
