@@ -16,6 +16,8 @@ node as an attribute (`topo.lanA`, `topo.gwB`, `topo.nat`, `topo.hostA`).
 Netns.run/popen run a command inside the namespace (a list, or a str for sh -c);
 Netns.capture records an interface with tcpdump into a pcap read back by scapy;
 Netns.sniffer/sendp run scapy inside the namespace with Debian's /usr/bin/python3.
+Xdpsec runs one xdpsec daemon in a namespace; wan_tap(topo, left, right) puts a
+bridge namespace between two peers so their WAN link can be captured at all.
 """
 import contextlib
 import os
@@ -282,6 +284,7 @@ def nat():
 
 # --- xdpsec daemons and a tap on the WAN link, for the dataplane tests ---
 
+# XDPSEC_BIN runs the tests against another build (e.g. of a clean checkout)
 XDPSEC = os.environ.get("XDPSEC_BIN", os.path.join(ROOT, "build", "xdpsec"))
 RUN_DIR = "/run/xdpsec"
 

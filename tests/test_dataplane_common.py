@@ -17,7 +17,6 @@ import subprocess
 from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.inet6 import IPv6, IPv6ExtHdrFragment, ICMPv6EchoRequest
 from scapy.layers.ipsec import AH, ESP, SecurityAssociation
-from scapy.packet import Raw
 
 import netns
 from netns import PYTHON, Xdpsec, topology, wait_for, wan_tap
@@ -412,7 +411,3 @@ def assert_echo_requests_match(sent_pkts, inner_pkts, hop=1):
         assert got is not None, f"echo request {echo_key(p)} not on the WAN"
         assert got == want, f"inner {echo_key(p)}: {got.hex()} != {want.hex()}"
     return len(sent)
-
-
-def raw_payload(p):
-    return bytes(p[Raw].load) if Raw in p else b""

@@ -17,7 +17,7 @@ import pytest
 from scapy.layers.inet import IP, UDP
 from scapy.layers.inet6 import IPv6
 
-from netns import h2h, nat, topology, wan_tap  # noqa: F401  (fixtures)
+from netns import topology, wan_tap
 from test_dataplane_common import (Peer, Tunnel, alg, assert_echo_requests_match,
                                    assert_only_ipsec, decrypt_all, gw2gw_tunnel,
                                    host, lan_sels, ping_all, tcp_transfer, udp_roundtrip,
