@@ -51,6 +51,11 @@ WORKER_LDLIBS := -lxdp -lbpf -lelf -lz -lpthread
 WORKT_SRC := $(wildcard tests/worker/*.c)
 WORKT_BIN := $(WORKT_SRC:tests/worker/%.c=$(B)/tests/worker/%)
 
+IKE_SRC   := $(wildcard ike/*.c)
+IKE_OBJ   := $(IKE_SRC:%.c=$(B)/obj/%.o)
+IKE_ASAN_OBJ := $(IKE_SRC:%.c=$(B)/asan/obj/%.o)
+IKE_HDR   := $(wildcard ike/*.h)
+
 LOADER_SRC := $(wildcard loader/*.c loader/commands/*.c)
 LOADER_OBJ := $(LOADER_SRC:%.c=$(B)/obj/%.o)
 
@@ -68,6 +73,10 @@ endif
 # libraries (the SPD compiler) used by the BPF tests.
 ifneq ($(wildcard loader/main.c),)
 TARGETS += $(B)/xdpsec
+endif
+
+ifneq ($(IKE_SRC),)
+TARGETS += $(B)/libxdpsec-ike.a $(B)/libxdpsec-ike.so
 endif
 
 BPFT_SRC  := $(wildcard tests/bpf/test_*.c)
@@ -126,6 +135,32 @@ $(B)/asan/libxdpsec-engine.so: $(ENGINE_ASAN_OBJ)
 
 unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN) $(B)/asan/libxdpsec-engine.so
+
+# --- IKE (ike/): a library for the daemon, a .so (with the engine) for the
+# ctypes tests; tests/unit/test_ike_*.c link it ----------------------------
+$(IKE_OBJ) $(IKE_ASAN_OBJ): $(IKE_HDR)
+
+$(B)/libxdpsec-ike.a: $(IKE_OBJ)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)ar rcs $@ $^
+
+$(B)/libxdpsec-ike.so: $(IKE_OBJ) $(ENGINE_OBJ)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) -shared -o $@ $^ $(LDLIBS_ENGINE)
+
+$(B)/tests/test_ike_%: tests/unit/test_ike_%.c $(B)/libxdpsec-ike.a \
+		       $(B)/libxdpsec-engine.a $(ENGINE_HDR) $(IKE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(B)/libxdpsec-ike.a \
+		$(B)/libxdpsec-engine.a -lcmocka $(LDLIBS_ENGINE)
+
+$(B)/asan/tests/test_ike_%: tests/unit/test_ike_%.c $(IKE_ASAN_OBJ) \
+			    $(ENGINE_ASAN_OBJ) $(ENGINE_HDR) $(IKE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC-SAN  $@")
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< -o $@ $(IKE_ASAN_OBJ) \
+		$(ENGINE_ASAN_OBJ) -lcmocka $(LDLIBS_ENGINE)
 
 # --- fuzzing (libFuzzer, clang-16) ----------------------------------------
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
