@@ -478,15 +478,17 @@ int ike_dh_derive(struct ike_dh *dh, const uint8_t *peer, size_t peer_len,
 	int err;
 
 	if (!dh->key || !secret || secret_len < g->secret_len)
-		return IKE_DH_ERR_STATE;
-	if (!peer || peer_len != g->pub_len)
-		return IKE_DH_ERR_LENGTH;
-	err = peer_key(g, peer, &pk);
+		err = IKE_DH_ERR_STATE;
+	else if (!peer || peer_len != g->pub_len)
+		err = IKE_DH_ERR_LENGTH;
+	else
+		err = peer_key(g, peer, &pk);
 	if (err == IKE_DH_OK)
 		err = derive_with(dh, pk, secret);
 	EVP_PKEY_free(pk);
-	if (err != IKE_DH_OK)
-		xs_wipe(secret, g->secret_len);
+	if (err != IKE_DH_OK && secret)
+		xs_wipe(secret, secret_len < g->secret_len ? secret_len
+							    : g->secret_len);
 	return err;
 }
 
