@@ -54,7 +54,7 @@ WORKT_BIN := $(WORKT_SRC:tests/worker/%.c=$(B)/tests/worker/%)
 IKE_SRC   := $(wildcard ike/*.c)
 IKE_OBJ   := $(IKE_SRC:%.c=$(B)/obj/%.o)
 IKE_ASAN_OBJ := $(IKE_SRC:%.c=$(B)/asan/obj/%.o)
-IKE_HDR   := $(wildcard ike/*.h)
+IKE_HDR   := $(wildcard ike/*.h) $(B)/gen/ikev2_names.h
 
 LOADER_SRC := $(wildcard loader/*.c loader/commands/*.c)
 LOADER_OBJ := $(LOADER_SRC:%.c=$(B)/obj/%.o)
@@ -162,12 +162,43 @@ $(B)/asan/tests/test_ike_%: tests/unit/test_ike_%.c $(IKE_ASAN_OBJ) \
 	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< -o $@ $(IKE_ASAN_OBJ) \
 		$(ENGINE_ASAN_OBJ) -lcmocka $(LDLIBS_ENGINE)
 
+# IKEv2 name tables from the comments of ike/ikev2.h's enums; notify status
+# types (from 16384) are rebased to 0 to keep their table small.
+IKE_NAME_ENUMS := exchange payload proto xform_type encr prf integ dh esn \
+		  notify_error notify_status id_type cert_encoding auth_method \
+		  hash ts_type
+$(B)/gen/ikev2_names.h: ike/ikev2.h scripts/gen_names.awk
+	@mkdir -p $(@D)
+	$(Q)for e in $(IKE_NAME_ENUMS); do \
+	  base=0; [ $$e = notify_status ] && base=16384; \
+	  sed -n "/^enum ikev2_$$e {/,/^};/p" $< | \
+	  awk -v base=$$base '$$2 == "=" { v = $$3 + 0; \
+	    sub(/= [0-9]+,/, "= " (v - base) ",") } 1' | \
+	  awk -v table=ikev2_$${e}_names -f scripts/gen_names.awk; \
+	done > $@.tmp && mv $@.tmp $@
+
+# The IKE codec's decoder for the Python tests: one message in, JSON out.
+$(B)/tests/ike/%: tests/ike/%.c $(B)/libxdpsec-ike.a $(B)/libxdpsec-engine.a \
+		  $(ENGINE_HDR) $(IKE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(B)/libxdpsec-ike.a \
+		$(B)/libxdpsec-engine.a $(LDLIBS_ENGINE)
+
 # --- fuzzing (libFuzzer, clang-16) ----------------------------------------
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 $(B)/fuzz/%: tests/fuzz/%.c $(ENGINE_SRC) $(ENGINE_HDR) $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  FUZZ    $@")
 	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_FLAGS) $< $(ENGINE_SRC) -o $@ $(LDLIBS_ENGINE)
+
+# IKE harnesses (fuzz_ike_*) also compile the IKE library's sources.
+$(B)/fuzz/fuzz_ike_%: tests/fuzz/fuzz_ike_%.c $(IKE_SRC) $(ENGINE_SRC) \
+		      $(ENGINE_HDR) $(IKE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(CFLAGS) $(FUZZ_FLAGS) $< $(IKE_SRC) $(ENGINE_SRC) -o $@ \
+		$(LDLIBS_ENGINE)
 
 # The committed seeds of fuzz_esp_in: valid packets for each of its SAs.
 $(B)/fuzz-tools/gen_esp_in_seeds: tests/fuzz/gen_esp_in_seeds.c tests/fuzz/fuzz_esp_sas.h $(B)/libxdpsec-engine.a
