@@ -74,20 +74,12 @@ static void remove_ah(struct xs_pkt *pkt, const struct xs_ah_pkt *a,
 {
 	uint8_t nh = a->ip[a->ah_off];
 	uint8_t *p;
-	uint16_t v;
 
 	memmove(pkt->data + ah_len, pkt->data, a->ah_off);
 	xs_pkt_pull(pkt, ah_len);
 	p = pkt->data;
 	p[a->nh_off] = nh;
-	if (xs_ip_version(p, pkt->len) == 6) {
-		v = htons((uint16_t)(pkt->len - XS_IPV6_HDR_LEN));
-		memcpy(p + 4, &v, 2);
-	} else {
-		v = htons((uint16_t)pkt->len);
-		memcpy(p + 2, &v, 2);
-		xs_ipv4_set_csum(p);
-	}
+	xs_ip_set_len(p, pkt->len);
 }
 
 static enum xs_drop check_sa(const struct xs_sa *sa,

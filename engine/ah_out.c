@@ -84,21 +84,13 @@ static enum xs_drop plan(const struct xs_sa *sa, struct xs_pkt *pkt,
 static uint8_t insert_transport(struct xs_pkt *pkt, const struct plan *pl)
 {
 	uint8_t *p, nh;
-	uint16_t v;
 
 	xs_pkt_push(pkt, pl->ah_len);
 	p = pkt->data;
 	memmove(p, p + pl->ah_len, pl->ah_off);
 	nh = p[pl->nh_off];
 	p[pl->nh_off] = IPPROTO_AH;
-	if (pl->ipv6) {
-		v = htons((uint16_t)(pkt->len - XS_IPV6_HDR_LEN));
-		memcpy(p + 4, &v, 2);
-	} else {
-		v = htons((uint16_t)pkt->len);
-		memcpy(p + 2, &v, 2);
-		xs_ipv4_set_csum(p);
-	}
+	xs_ip_set_len(p, pkt->len);
 	return nh;
 }
 

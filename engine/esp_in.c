@@ -167,14 +167,11 @@ static enum xs_drop decap_transport(struct xs_pkt *pkt,
 	/* a hop-by-hop header is only valid right after the IPv6 header */
 	if (rx->next_header == IPPROTO_HOPOPTS)
 		return XS_DROP_BAD_NEXT_HEADER;
-	if (info->family == AF_INET) {
+	if (info->family == AF_INET)
 		p[9] = rx->next_header;
-		xs_put16(p + 2, (uint16_t)(l3 + rx->payload_len));
-		xs_ipv4_set_csum(p);
-	} else {
+	else
 		p[xs_ipv6_last_nh(p, l3, &fragment)] = rx->next_header;
-		xs_put16(p + 4, (uint16_t)(l3 - XS_IPV6_HDR_LEN + rx->payload_len));
-	}
+	xs_ip_set_len(p, l3 + rx->payload_len);
 	memmove(p + gap, p, l3);
 	xs_pkt_pull(pkt, gap);
 	xs_pkt_trim(pkt, pkt->len - l3 - rx->payload_len);

@@ -141,12 +141,7 @@ static void fix_transport_header(const struct xs_sa *sa, uint8_t *p,
 				 uint32_t len, const struct out_plan *pl)
 {
 	p[pl->nh_off] = sa->flags & XS_SA_UDP_ENCAP ? IPPROTO_UDP : IPPROTO_ESP;
-	if (sa->family == AF_INET) {
-		xs_put16(p + 2, (uint16_t)len);
-		xs_ipv4_set_csum(p);
-	} else {
-		xs_put16(p + 4, (uint16_t)(len - XS_IPV6_HDR_LEN));
-	}
+	xs_ip_set_len(p, len);
 }
 
 /*

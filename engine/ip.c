@@ -97,6 +97,16 @@ uint32_t xs_ip_packet_len(const uint8_t *p, uint32_t len)
 	}
 }
 
+void xs_ip_set_len(uint8_t *p, uint32_t len)
+{
+	if (p[0] >> 4 == 6) {
+		xs_put16(p + 4, (uint16_t)(len - XS_IPV6_HDR_LEN));
+		return;
+	}
+	xs_put16(p + 2, (uint16_t)len);
+	xs_ipv4_set_csum(p);
+}
+
 static bool is_ipv6_exthdr(uint8_t nh)
 {
 	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||

@@ -56,6 +56,12 @@ static inline bool xs_ipv4_is_fragment(const uint8_t *iph)
  */
 uint32_t xs_ip_packet_len(const uint8_t *p, uint32_t len);
 
+/*
+ * Make the IPv4/IPv6 header at p declare a packet of len bytes: IPv4 total
+ * length and header checksum, or IPv6 payload length.
+ */
+void xs_ip_set_len(uint8_t *p, uint32_t len);
+
 /* One's-complement sum of len bytes folded to 16 bits, added to sum. */
 uint32_t xs_csum_add(uint32_t sum, const void *data, uint32_t len);
 uint16_t xs_csum_fold(uint32_t sum);
