@@ -76,7 +76,7 @@ TARGETS += $(B)/xdpsec
 endif
 
 ifneq ($(IKE_SRC),)
-TARGETS += $(B)/libxdpsec-ike.a $(B)/libxdpsec-ike.so
+TARGETS += $(B)/libxdpsec-ike.a $(B)/libxdpsec-ike.so $(B)/tests/ike/ike_decode
 endif
 
 BPFT_SRC  := $(wildcard tests/bpf/test_*.c)
