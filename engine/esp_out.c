@@ -111,6 +111,11 @@ static enum xs_drop protect(struct xs_sa *sa, uint8_t *esp, uint32_t len,
 	uint8_t *iv = esp + XS_ESP_HDR_LEN, *data = iv + sa->iv_len;
 	uint8_t mac[XS_HMAC_MAX_LEN];
 
+	if (sa->flags & XS_SA_BENCH_NO_CRYPTO) {	/* benchmark only (sa.h) */
+		memset(iv, 0, sa->iv_len);
+		memset(data + len, 0, sa->icv_len);
+		return XS_OK;
+	}
 	if (sa->aead) {
 		uint8_t nonce[XS_AEAD_NONCE_LEN], hi[4];
 		struct xs_buf aad[3];

@@ -18,7 +18,7 @@
 enum {
 	SALT_LEN = 4,
 	KNOWN_FLAGS = XS_SA_ESN | XS_SA_UDP_ENCAP | XS_SA_DF_SET |
-		      XS_SA_DF_CLEAR | XS_SA_NO_ECN,
+		      XS_SA_DF_CLEAR | XS_SA_NO_ECN | XS_SA_BENCH_NO_CRYPTO,
 	AH_GMAC_ICV_LEN = 16,
 };
 
@@ -202,6 +202,8 @@ static int check_options(const struct xs_sa_cfg *c, const char **why)
 		*why = "DF cannot be both set and cleared";
 	else if ((c->flags & XS_SA_UDP_ENCAP) && c->proto != IPPROTO_ESP)
 		*why = "UDP encapsulation is for ESP only (RFC 3948)";
+	else if ((c->flags & XS_SA_BENCH_NO_CRYPTO) && c->proto != IPPROTO_ESP)
+		*why = "bench-no-crypto is for ESP only";
 	else if (c->tfc_pad && (c->proto != IPPROTO_ESP || c->mode != XS_MODE_TUNNEL))
 		*why = "TFC padding needs ESP in tunnel mode";
 	else if (c->replay_window > XS_REPLAY_MAX_WINDOW)

@@ -54,6 +54,15 @@ enum xs_sa_flags {
 	XS_SA_DF_SET = 1 << 2,		/* tunnel: set DF on outer IPv4 (default: copy) */
 	XS_SA_DF_CLEAR = 1 << 3,	/* tunnel: clear DF on outer IPv4 */
 	XS_SA_NO_ECN = 1 << 4,		/* tunnel: do not propagate ECN (RFC 6040 off) */
+	/*
+	 * BENCHMARK ONLY, never for real traffic (xdpsec daemon
+	 * --bench-no-crypto): ESP framing, sequence numbers, replay window,
+	 * lifetimes and counters as usual, but no cipher and no integrity:
+	 * the payload travels in plaintext, IV and ICV are zero bytes and
+	 * inbound accepts any packet whose ICV is zero. ESP only; nothing
+	 * sets it unless a caller asks for it by name.
+	 */
+	XS_SA_BENCH_NO_CRYPTO = 1 << 5,	/* bench-no-crypto */
 };
 
 enum xs_sa_event {

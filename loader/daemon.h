@@ -60,8 +60,8 @@ struct xs_daemon {
 	char veth[IF_NAMESIZE];		/* internal pair: stack end */
 	struct xs_worker *worker;	/* runs while a WAN is attached */
 	int nqueues;
-	bool no_crypto;			/* benchmark only: the worker forwards
-					 * PROTECT traffic without ESP */
+	bool no_crypto;			/* benchmark only: every SA gets
+					 * XS_SA_BENCH_NO_CRYPTO */
 
 	struct ring_buffer *events;	/* xs_events: acquires */
 	uint64_t acquires;

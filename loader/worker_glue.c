@@ -62,7 +62,6 @@ static void build_cfg(struct xs_daemon *d, struct xs_worker_cfg *c)
 	c->sadi_map_fd = d->fd_sadi;
 	c->sad = d->sad;
 	c->sad_slots = d->sad_slots;
-	c->no_crypto = d->no_crypto;
 }
 
 void xs_glue_stop(struct xs_daemon *d)
@@ -94,7 +93,7 @@ int xs_glue_restart(struct xs_daemon *d, char *why)
 			      w ? w : strerror(-ret));
 	d->nqueues = c.nqueues;
 	pr_info("worker running: %d queue(s) on %d interface(s)%s", c.nqueues, c.nifs,
-		c.no_crypto ? ", NO CRYPTO (benchmark only: PROTECT traffic leaves in plaintext)" : "");
+		d->no_crypto ? ", NO CRYPTO (benchmark only: ESP without encryption or ICV)" : "");
 	return 0;
 }
 
@@ -104,6 +103,7 @@ int xs_glue_sa_set(struct xs_daemon *d, uint32_t slot,
 	struct xs_sa_sel sel = { .family = r->sel_family,
 				 .src_len = r->sel_src_len,
 				 .dst_len = r->sel_dst_len };
+	struct xs_sa_cfg cfg;
 	const char *w = NULL;
 	int ret;
 
@@ -112,7 +112,11 @@ int xs_glue_sa_set(struct xs_daemon *d, uint32_t slot,
 		return 0;
 	memcpy(sel.src, r->sel_src, sizeof(sel.src));
 	memcpy(sel.dst, r->sel_dst, sizeof(sel.dst));
-	ret = xs_worker_sa_set(d->worker, slot, &r->cfg, &sel, &w);
+	cfg = r->cfg;
+	if (d->no_crypto)
+		cfg.flags |= XS_SA_BENCH_NO_CRYPTO;
+	ret = xs_worker_sa_set(d->worker, slot, &cfg, &sel, &w);
+	xs_wipe(&cfg, sizeof(cfg));
 	if (ret)
 		return xs_why(why, "state add: the worker refused the SA: %s",
 			      w ? w : strerror(-ret));

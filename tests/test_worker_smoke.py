@@ -267,16 +267,39 @@ def test_counters_and_live_sad_fields(gw):
     assert int(kv["event.0"]) == 2 and int(kv["sa_events"]) == 1
 
 
-def test_no_crypto_forwards_plaintext_through_the_same_path():
+def test_bench_no_crypto_sas_send_and_take_plaintext_esp():
+    """worker_smoke nocrypto: both SAs have XS_SA_BENCH_NO_CRYPTO (benchmark
+    only): ESP as usual, payload in plaintext, IV and ICV zero."""
     with topology("nocrypto") as ns:
-        sn = listen(ns["peer"], "sniff", "p0", "UDP:7777", 5)
+        sn = listen(ns["peer"], "sniff", "p0", "ESP", 5, 3)
         run(ns["lan"], "send-udp", "10.2.0.5", 7777, b"baseline".hex())
-        got = results(sn)
-        assert len(got) == 1
-        p = IP(got[0])
+        esps = [IP(x)[ESP] for x in results(sn)]
+        mine = [e for e in esps if e.data[-17] == 4]  # IPv4 inside, not lan's MLD
+        assert len(mine) == 1 and mine[0].spi == 0x2002 and mine[0].seq >= 1
+        data = mine[0].data
+        assert data[:8] == bytes(8) and data[-16:] == bytes(16)
+        pad, nh = data[-18], data[-17]
+        assert nh == 4 and data[-18 - pad:-18] == bytes(range(1, pad + 1))
+        p = IP(data[8:-18 - pad])
         assert p.src == "10.3.0.5" and p.dst == "10.2.0.5" and p.ttl == 63
-        assert raw(p[UDP].payload) == b"baseline"
+        assert len(p) == p.len and raw(p[UDP].payload) == b"baseline"
         fixed = p.copy()
         fixed[UDP].chksum = None
         fixed.chksum = None
         assert raw(IP(raw(fixed))) == raw(p)
+
+        sn = listen(ns["lan"], "sniff", "l1", "UDP:9999", 5)
+        run(ns["peer"], "send-esp", "p0", ns["w0mac"], 1, "nocrypto", "10.2.0.5",
+            "10.3.0.5", 9999, b"plain esp".hex())
+        assert results(sn) == [expected_inner("10.3.0.5", 9999, b"plain esp", 63)]
+        # real AES-GCM ESP has an ICV that is not zero: refused
+        sn = listen(ns["lan"], "sniff", "l1", "UDP:9999", 2)
+        run(ns["peer"], "send-esp", "p0", ns["w0mac"], 2, KEY.hex(), "10.2.0.5",
+            "10.3.0.5", 9999, b"encrypted".hex())
+        assert results(sn) == []
+        proc = ns["proc"]
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        kv = dict(line.split() for line in out.splitlines())
+        assert int(kv["drop.icv-fail"]) == 1 and int(kv["sad0.packets"]) == 1
+        assert int(kv["sad0.replay_top"]) == 1 and int(kv["sad1.seq"]) >= 1

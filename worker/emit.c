@@ -144,19 +144,6 @@ static uint8_t ip_family(const uint8_t *ip)
 	return xs_ip_version(ip, 1) == 6 ? XS_AF_INET6 : XS_AF_INET;
 }
 
-void xs_wk_route(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt)
-{
-	enum xs_drop why;
-	struct xs_nh nh;
-
-	why = xs_nh_lookup(t->nh, ip_family(pkt->data), ip_addr(pkt->data, true),
-			   &nh);
-	if (why)
-		xs_wk_drop(t, base, why);
-	else
-		xs_wk_emit(t, base, pkt, &nh);
-}
-
 void xs_wk_icmp(struct xs_wthread *t, const uint8_t *orig, uint32_t len,
 		uint8_t type4, uint8_t type6, uint8_t code, uint32_t info)
 {

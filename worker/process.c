@@ -139,22 +139,20 @@ static bool sel_match(const struct xs_sa_sel *sel, const struct xs_pkt *pkt)
 	return false;
 }
 
-/* Decrypt (unless no_crypto), check the selector, then deliver or forward. */
+/* Decrypt, check the selector, then deliver or forward. */
 void xs_wk_inbound(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt,
 		   uint32_t slot)
 {
 	struct xs_wsa *wsa = xs_sat_get(&t->w->sat, slot);
-	enum xs_drop why = XS_OK;
+	enum xs_drop why;
 	struct xs_nh nh;
 
-	if (!t->w->cfg.no_crypto) {
-		if (!wsa || wsa->sa->dir != XS_DIR_IN)
-			why = XS_DROP_NO_SA;
-		else
-			why = decap(t, wsa, pkt);
-		if (!why && !sel_match(&wsa->sel, pkt))
-			why = XS_DROP_SELECTOR_MISMATCH;
-	}
+	if (!wsa || wsa->sa->dir != XS_DIR_IN)
+		why = XS_DROP_NO_SA;
+	else
+		why = decap(t, wsa, pkt);
+	if (!why && !sel_match(&wsa->sel, pkt))
+		why = XS_DROP_SELECTOR_MISMATCH;
 	if (!why)
 		why = xs_nh_lookup(t->nh, xs_ip_version(pkt->data, 1) == 6 ?
 				   XS_AF_INET6 : XS_AF_INET,
@@ -273,10 +271,6 @@ static void outbound(struct xs_wthread *t, struct xs_wsock *s, uint64_t base,
 
 	if (!outbound_prepare(t, s, base, pkt))
 		return;
-	if (t->w->cfg.no_crypto) {
-		xs_wk_route(t, base, pkt);
-		return;
-	}
 	if (!wsa || wsa->sa->dir != XS_DIR_OUT) {
 		xs_wk_drop(t, base, XS_DROP_NO_SA);
 		return;

@@ -209,8 +209,6 @@ void xs_wk_emit(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt,
  */
 int xs_wk_fragment(struct xs_wthread *t, const struct xs_pkt *pkt,
 		   uint32_t mtu, uint64_t *frames, struct xs_pkt *pkts);
-/* Route pkt's destination and emit it (or count why not). */
-void xs_wk_route(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt);
 /* An ICMP error about orig to its sender, in a new frame. */
 void xs_wk_icmp(struct xs_wthread *t, const uint8_t *orig, uint32_t len,
 		uint8_t type4, uint8_t type6, uint8_t code, uint32_t info);

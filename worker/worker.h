@@ -58,7 +58,6 @@ struct xs_worker_cfg {
 	uint32_t sad_slots;
 	uint32_t frames;		/* UMEM frames (0: default) */
 	uint16_t mss_clamp;		/* 0: off */
-	bool no_crypto;			/* benchmark only: forward without ESP */
 	int sadi_map_fd;		/* xs_sadi, to find the SA of a reassembled
 					 * outer fragment; <= 0: drop fragments */
 };

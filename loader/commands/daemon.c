@@ -2,9 +2,12 @@
 /*
  * xdpsec daemon [-c FILE] [--foreground] [--bench-no-crypto]
  *
- * --bench-no-crypto is for benchmarks only (make bench-e2e): the worker
- * forwards PROTECT traffic in plaintext, the baseline that measures what
- * the cryptography costs. status says so.
+ * --bench-no-crypto is for benchmarks only (make bench-e2e): every SA the
+ * daemon gives the worker gets XS_SA_BENCH_NO_CRYPTO (engine/sa.h), so
+ * traffic takes the same path as with crypto (ESP framing, sequence
+ * numbers, replay window, both gateways' workers) but is not encrypted or
+ * authenticated: the baseline that measures what the cryptography costs.
+ * status says so.
  */
 #include <stdio.h>
 #include <string.h>

@@ -77,7 +77,7 @@ static void print_status(json_t *res)
 		       (int64_t)json_integer_value(json_object_get(w, "rx")),
 		       (int64_t)json_integer_value(json_object_get(w, "tx")),
 		       json_is_true(json_object_get(w, "no_crypto")) ?
-		       ", NO CRYPTO (benchmark only: PROTECT traffic leaves in plaintext)" : "");
+		       ", NO CRYPTO (benchmark only: ESP without encryption or ICV)" : "");
 	else
 		printf("  worker: not running (PROTECT and ESP traffic is dropped: no-worker)\n");
 }

@@ -5,9 +5,9 @@ One gw2gw topology (scripts/topo.sh), then, one after the other:
 
   plain      kernel routing, no IPsec
   xdpsec     two xdpsec daemons, AES-256-GCM tunnel (manual keys, fresh per run)
-  nocrypto   the same daemons with --bench-no-crypto: each gateway's worker
-             forwards its outbound PROTECT traffic in plaintext, the receiving
-             gateway's kernel routes it (no inbound policy)
+  nocrypto   the same daemons and configuration with --bench-no-crypto (every
+             SA gets XS_SA_BENCH_NO_CRYPTO): the same path, ESP from gwA's
+             worker to gwB's worker, without encryption and ICV
   strongswan strongSwan 5.9 charon per gateway, kernel-libipsec (userspace ESP
              through a TUN), IKEv2 PSK, esp aes256gcm16
 
@@ -106,8 +106,8 @@ def lan_mtu(t):
 
 
 # --- xdpsec --------------------------------------------------------------
-def xdpsec_conf(path, t, me, peer, crypto, keys):
-    """gwA (me="A") or gwB: SAs out/in and policies; without crypto only out."""
+def xdpsec_conf(path, t, me, peer, keys):
+    """gwA (me="A") or gwB: SAs out/in and policies out/fwd."""
     wan = {"A": t["GWA_WAN_IP4"], "B": t["GWB_WAN_IP4"]}
     lan = {"A": "10.1.0.0/24", "B": "10.2.0.0/24"}
     spi = {"A": "0x1001", "B": "0x2001"}
@@ -124,13 +124,11 @@ def xdpsec_conf(path, t, me, peer, crypto, keys):
               "    lan-out {", f"        src = {lan[me]}", f"        dst = {lan[peer]}",
               "        dir = out",
               f"        tmpl = src {wan[me]} dst {wan[peer]} proto esp mode tunnel reqid 1",
-              "    }"]
-    if crypto:
-        lines += ["    lan-in {", f"        src = {lan[peer]}", f"        dst = {lan[me]}",
-                  "        dir = fwd",
-                  f"        tmpl = src {wan[peer]} dst {wan[me]} proto esp mode tunnel reqid 1",
-                  "    }"]
-    lines.append("}")
+              "    }",
+              "    lan-in {", f"        src = {lan[peer]}", f"        dst = {lan[me]}",
+              "        dir = fwd",
+              f"        tmpl = src {wan[peer]} dst {wan[me]} proto esp mode tunnel reqid 1",
+              "    }", "}"]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -146,7 +144,7 @@ class Xdpsec:
         keys = {g: "0x" + secrets.token_hex(36) for g in ("A", "B")}
         for me, peer in (("A", "B"), ("B", "A")):
             path = os.path.join(self.b.work, f"gw{me}.conf")
-            xdpsec_conf(path, t, me, peer, self.crypto, keys)
+            xdpsec_conf(path, t, me, peer, keys)
             argv = [self.b.args.xdpsec, "-i", self.inst[me], "daemon", "-c", path]
             if not self.crypto:
                 argv.append("--bench-no-crypto")
@@ -306,7 +304,8 @@ def run_round(b, results, notes):
     log("  nocrypto: xdpsec worker, --bench-no-crypto")
     with Xdpsec(b, crypto=False) as x:
         results["nocrypto"].append(b.measure())
-        notes["nocrypto"].append({"gwA_worker": x.status("A")["worker"]})
+        notes["nocrypto"].append({"gwA_sa_packets": x.sa_packets(),
+                                  "gwA_worker": x.status("A")["worker"]})
     log("  strongswan: kernel-libipsec, aes256gcm16")
     with StrongSwan(b) as s:
         results["strongswan"].append(b.measure())

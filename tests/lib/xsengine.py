@@ -24,6 +24,7 @@ INTEG = {"none": 0, "hmac-sha1-96": 2, "aes128-gmac": 9, "aes192-gmac": 10,
          "hmac-sha512-256": 14}
 
 F_ESN, F_UDP_ENCAP, F_DF_SET, F_DF_CLEAR, F_NO_ECN = 1, 2, 4, 8, 16
+F_BENCH_NO_CRYPTO = 32  # benchmark only (engine/sa.h)
 EV_SOFT_BYTES, EV_SOFT_PACKETS, EV_HARD_BYTES, EV_HARD_PACKETS, EV_SEQ_EXHAUSTED = 1, 2, 4, 8, 16
 
 

@@ -6,7 +6,8 @@ then its result as hex.
   recv-udp ADDR PORT TIMEOUT           payload of the first datagram (hex)
   send-esp IFACE DSTMAC SEQ KEYHEX INNER_SRC INNER_DST DPORT PAYLOADHEX [FRAGSIZE]
       (with FRAGSIZE: the outer ESP packet fragmented, last fragment first;
-       with dup:FRAGSIZE the first fragment is sent twice, an overlap)
+       with dup:FRAGSIZE the first fragment is sent twice, an overlap;
+       KEYHEX "nocrypto": benchmark-only ESP, plaintext payload, zero IV and ICV)
   send-udp DST PORT PAYLOADHEX [DF(1)|0] [TTL]
 """
 import socket
@@ -54,14 +55,26 @@ def recv_udp(addr, port, timeout):
         print("none", flush=True)
 
 
+def plaintext_esp(seq, inner):
+    """XS_SA_BENCH_NO_CRYPTO's wire format: IV 8 and ICV 16 zero bytes."""
+    body = raw(inner)
+    pad = (4 - (len(body) + 2) % 4) % 4
+    nh = 41 if IPv6 in inner else 4
+    data = bytes(8) + body + bytes(range(1, pad + 1)) + bytes([pad, nh]) + bytes(16)
+    return IP(src=PEER, dst=GW) / ESP(spi=0x1001, seq=int(seq), data=data)
+
+
 def send_esp(iface, dstmac, seq, keyhex, isrc, idst, dport, payload, fragsize=None):
-    sa = SecurityAssociation(ESP, spi=0x1001, crypt_algo="AES-GCM",
-                             crypt_key=bytes.fromhex(keyhex),
-                             tunnel_header=IP(src=PEER, dst=GW))
-    sa.seq_num = int(seq)
     l3 = IPv6(src=isrc, dst=idst, hlim=64) if ":" in idst else IP(src=isrc, dst=idst, ttl=64)
     inner = l3 / UDP(sport=4321, dport=int(dport)) / Raw(bytes.fromhex(payload))
-    outer = sa.encrypt(inner.__class__(raw(inner)))
+    if keyhex == "nocrypto":
+        outer = plaintext_esp(seq, inner.__class__(raw(inner)))
+    else:
+        sa = SecurityAssociation(ESP, spi=0x1001, crypt_algo="AES-GCM",
+                                 crypt_key=bytes.fromhex(keyhex),
+                                 tunnel_header=IP(src=PEER, dst=GW))
+        sa.seq_num = int(seq)
+        outer = sa.encrypt(inner.__class__(raw(inner)))
     if fragsize:
         frags = fragment(IP(raw(outer)), fragsize=int(fragsize.split(":")[-1]))
         if fragsize.startswith("dup:"):

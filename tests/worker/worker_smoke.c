@@ -10,7 +10,8 @@
  * until stdin closes, then prints its counters, the live SAD fields and
  * the SA events as "name value" lines. With sel4 (sel6) the inbound SA
  * carries the selector 10.2.0.0/24 -> 10.3.0.0/24 (2001:db8:2::/64 ->
- * 2001:db8:3::/64).
+ * 2001:db8:3::/64). With nocrypto both SAs carry XS_SA_BENCH_NO_CRYPTO
+ * (benchmark only: ESP with plaintext payload, zero IV and ICV).
  *
  *   worker_smoke WAN LAN INTERNAL KEYHEX(36 bytes) [nocrypto|sel4|sel6]
  */
@@ -172,6 +173,10 @@ static int run(struct xs_bpf *b, struct xs_worker_cfg *cfg, const uint8_t *key,
 	}
 	sa_cfg(&in, 0x1001, XS_DIR_IN, PEER, GW, key);
 	sa_cfg(&out, 0x2002, XS_DIR_OUT, GW, PEER, key);
+	if (!strcmp(mode, "nocrypto")) {
+		in.flags |= XS_SA_BENCH_NO_CRYPTO;
+		out.flags |= XS_SA_BENCH_NO_CRYPTO;
+	}
 	ret = install(b, w, &in, SLOT_IN, has_sel ? &sel : NULL) ||
 	      install(b, w, &out, SLOT_OUT, NULL) || policy(b);
 	if (!ret) {
@@ -210,7 +215,6 @@ int main(int argc, char **argv)
 		cfg.ifs[i].role = roles[i];
 		cfg.ifs[i].xsk_base = bases[i];
 	}
-	cfg.no_crypto = !strcmp(mode, "nocrypto");
 	cfg.xsks_map_fd = b.xsks;
 	cfg.sadi_map_fd = b.sadi;
 	cfg.sad_slots = SAD_SLOTS;
