@@ -6,10 +6,12 @@
  * the caller decrypts the SK payload and hands the plaintext to
  * ike_msg_parse_inner(), which walks the inner chain into the same message.
  * One loop dispatches every payload: the generic header is checked against
- * the bytes left, then the payload's kind says where it may appear, whether
- * it may repeat and its minimum body, then its validate_<p>() checks the
- * body's own lengths and pld_<p>() records it. Nothing is read before the
- * length that covers it has been checked; results point into the buffers.
+ * the bytes left, the payload's kind says where it may appear and whether it
+ * may repeat, then its validate_<p>() checks the body's lengths (its minimum
+ * first) and pld_<p>() records it, walking nested structures with their own
+ * bounds. Nothing is read before the length that covers it has been checked;
+ * results point into the buffers. A first fragment (SKF 1 of n) names the
+ * inner chain: after reassembly its message is the one to parse into.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +34,8 @@ struct pld {
 	size_t off;		/* of the generic header in the chain's buffer */
 	size_t total;		/* bytes of the chain's buffer */
 };
+
+/* ---- errors ------------------------------------------------------------ */
 
 int ike_fail(struct ike_err *err, uint16_t notify, const char *fmt, ...)
 {
@@ -59,6 +63,8 @@ static int need(const struct pld *p, size_t min, const char *what,
 		return ike_malformed(err, what, p->len, min);
 	return 0;
 }
+
+/* ---- SA (its proposals: ikev2_prop.c) ---------------------------------- */
 
 static int validate_sa(const struct pld *p, struct ike_err *err)
 {
