@@ -68,7 +68,6 @@ enum ikev2_payload {
 	IKEV2_PAYLOAD_EAP = 48,		/* eap */
 	IKEV2_PAYLOAD_SKF = 53,		/* skf */
 };
-#define IKEV2_PAYLOAD_FIRST	IKEV2_PAYLOAD_SA
 #define IKEV2_PAYLOAD_LAST	IKEV2_PAYLOAD_SKF
 
 /* Protocol ID in proposals, notifies and deletes. */

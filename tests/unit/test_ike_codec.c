@@ -358,6 +358,15 @@ static void test_every_truncation(void **state)
 	assert_int_equal(parse(buf, len), 0);
 	free(buf);
 	len = build_auth(IKEV2_EXCHANGE_IKE_AUTH);
+	for (n = sizeof(struct ikev2_hdr); n < len; n++) {
+		uint8_t h26 = mb.data[26], h27 = mb.data[27];
+
+		mb.data[26] = (uint8_t)(n >> 8);
+		mb.data[27] = (uint8_t)n;
+		expect_refused(parse(mb.data, n), IKEV2_N_INVALID_SYNTAX);
+		mb.data[26] = h26;
+		mb.data[27] = h27;
+	}
 	for (n = 0; n < ib.len; n++) {
 		assert_int_equal(parse(mb.data, len), 0);
 		expect_refused(parse_inner(ib.data, n),
@@ -462,6 +471,51 @@ static void test_off_by_one_inner(void **state)
 	ib.data[auth + 8] += SIG_BYTES - 1;
 	assert_int_equal(parse_inner(ib.data, ib.len), 0);
 	assert_int_equal(msg.auth.sig.len, 1);
+}
+
+/* One IKE proposal, one PRF transform with the attribute attr (alen bytes). */
+static size_t sa_with_attr(const uint8_t *attr, size_t alen)
+{
+	uint8_t p[16] = { 0, 0, 0, 0, 1, IKEV2_PROTO_IKE, 0, 1,
+			  0, 0, 0, 0, IKEV2_XFORM_PRF, 0, 0, 5 };
+
+	p[3] = (uint8_t)(16 + alen);
+	p[11] = (uint8_t)(8 + alen);
+	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
+	assert_true(ike_add_payload(&mb, IKEV2_PAYLOAD_SA) > 0);
+	assert_int_equal(ike_put(&mb, p, sizeof(p)), 0);
+	assert_int_equal(ike_put(&mb, attr, alen), 0);
+	return (size_t)ike_msg_finalise(&mb);
+}
+
+static void test_attributes(void **state)
+{
+	static const uint8_t tlv[] = { 0x00, 0x01, 0, 2, 0xab, 0xcd };
+	static const uint8_t tv[] = { 0x80, 0x02, 0x12, 0x34 };
+	static const uint8_t two_keys[] = { 0x80, 14, 0, 128, 0x80, 14, 1, 0 };
+	static const uint8_t zero_key[] = { 0x80, 14, 0, 0 };
+	uint8_t bad[sizeof(tlv)];
+
+	/* unknown attributes mark the transform unusable, no key length */
+	assert_int_equal(parse(mb.data, sa_with_attr(tlv, sizeof(tlv))), 0);
+	assert_true(msg.sa.xforms[0].unknown_attr);
+	assert_int_equal(msg.sa.xforms[0].key_bits, 0);
+	assert_int_equal(parse(mb.data, sa_with_attr(tv, sizeof(tv))), 0);
+	assert_true(msg.sa.xforms[0].unknown_attr);
+	/* a TLV length one off either way */
+	memcpy(bad, tlv, sizeof(bad));
+	bad[3] = 1;
+	expect_refused(parse(mb.data, sa_with_attr(bad, sizeof(bad))),
+		       IKEV2_N_INVALID_SYNTAX);
+	bad[3] = 3;
+	expect_refused(parse(mb.data, sa_with_attr(bad, sizeof(bad))),
+		       IKEV2_N_INVALID_SYNTAX);
+	expect_refused(parse(mb.data, sa_with_attr(tlv, 3)),
+		       IKEV2_N_INVALID_SYNTAX);	/* half an attribute header */
+	expect_refused(parse(mb.data, sa_with_attr(two_keys, 8)),
+		       IKEV2_N_INVALID_SYNTAX);
+	expect_refused(parse(mb.data, sa_with_attr(zero_key, 4)),
+		       IKEV2_N_INVALID_SYNTAX);
 }
 
 /* ---- critical bit, duplicates, placement, limits ------------------------- */
@@ -725,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_off_by_one_outer),
 		cmocka_unit_test(test_off_by_one_inner),
+		cmocka_unit_test(test_attributes),
 		cmocka_unit_test(test_critical_bit),
 		cmocka_unit_test(test_duplicates_and_placement),
 		cmocka_unit_test(test_sk_last),
