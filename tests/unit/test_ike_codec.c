@@ -423,7 +423,10 @@ static void test_off_by_one_outer(void **state)
 		bad_outer(find_pld(mb.data, 28, 33, IKEV2_PAYLOAD_NONCE, 0)
 			  + 2, 1, d, 0);		/* a middle payload */
 	}
-	bad_outer(32, 0, 1, SYN);		/* "last" value 1 */
+	bad_outer(32, 0, 1, SYN);		/* "last" value 3 */
+	assert_non_null(strstr(err.reason, "bad last-substructure value 3"));
+	bad_outer(40 + 2, 1, 7 - 12, SYN);	/* transform below its header */
+	assert_string_equal(err.reason, "malformed transform (7 < 8)");
 	bad_outer(32, 0, -2, SYN);		/* proposal 1 says last */
 	bad_outer(prop2, 0, 2, SYN);		/* last proposal says more */
 	bad_outer(40, 0, -3, SYN);		/* transform 1 says last */
