@@ -149,14 +149,16 @@ $(B)/libxdpsec-ike.so: $(IKE_OBJ) $(ENGINE_OBJ)
 	$(Q)$(CC) -shared -o $@ $^ $(LDLIBS_ENGINE)
 
 $(B)/tests/test_ike_%: tests/unit/test_ike_%.c $(B)/libxdpsec-ike.a \
-		       $(B)/libxdpsec-engine.a $(ENGINE_HDR) $(IKE_HDR)
+		       $(B)/libxdpsec-engine.a $(ENGINE_HDR) $(IKE_HDR) \
+		       tests/unit/ike_test.h
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(B)/libxdpsec-ike.a \
 		$(B)/libxdpsec-engine.a -lcmocka $(LDLIBS_ENGINE)
 
 $(B)/asan/tests/test_ike_%: tests/unit/test_ike_%.c $(IKE_ASAN_OBJ) \
-			    $(ENGINE_ASAN_OBJ) $(ENGINE_HDR) $(IKE_HDR)
+			    $(ENGINE_ASAN_OBJ) $(ENGINE_HDR) $(IKE_HDR) \
+			    tests/unit/ike_test.h
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC-SAN  $@")
 	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< -o $@ $(IKE_ASAN_OBJ) \

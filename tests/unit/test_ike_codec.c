@@ -3,24 +3,11 @@
  * The IKEv2 codec (ike/ikev2_pld.c, ikev2_prop.c, ikev2_msg.c): messages
  * built with every payload type parse back to what was put in; every
  * truncation and every length off by one, at every nesting level, is
- * refused with the notify RFC 7296 asks for; the critical bit, duplicates,
- * payloads outside SK, SK not last and counts over the limits. Inputs are
- * copied into heap buffers of their exact length, so under ASan (make
- * unit-asan) any read past the end would abort the test.
+ * refused with the notify RFC 7296 asks for; payloads in the wrong place,
+ * SK not last; the builder's limits and the header checks. The rules of
+ * single payloads are in test_ike_rules.c.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include "ike/ikev2_pld.h"
-
-static struct ike_buf mb, ib;	/* a message, the inside of its SK */
-static struct ike_msg msg;
-static struct ike_err err;
+#include "ike_test.h"
 
 static const uint8_t natd_src[20] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 static const uint8_t natd_dst[20] = { 20, 19, 18, 17, 16, 15, 14, 13 };
@@ -34,8 +21,6 @@ static const uint8_t eap_body[] = { 1, 7, 0, 5, 1 };
 #define SIG_BYTES 96
 static uint8_t ke[64], nonce[32], cert[300];
 static uint8_t auth14[1 + 13 + SIG_BYTES];
-
-#define SPI_I 0x0123456789abcdefull
 
 /* Two IKE proposals: AES-GCM-16/256 + PRF + ECP-256; AES-CBC/128 + HMAC. */
 static void ike_proposals(struct ike_sa_pld *sa)
@@ -158,38 +143,6 @@ static size_t build_auth(uint8_t exchange)
 	return (size_t)ike_msg_finalise(&mb);
 }
 
-/*
- * A heap copy of exactly len bytes (so ASan sees any over-read), kept until
- * the next copy into the same slot: the parsed message points into it.
- */
-static const uint8_t *exact_copy(int slot, const uint8_t *buf, size_t len)
-{
-	static uint8_t *copies[2];
-
-	free(copies[slot]);
-	copies[slot] = malloc(len ? len : 1);
-	assert_non_null(copies[slot]);
-	memcpy(copies[slot], buf, len);
-	return copies[slot];
-}
-
-static int parse(const uint8_t *buf, size_t len)
-{
-	return ike_msg_parse(exact_copy(0, buf, len), len, &msg, &err);
-}
-
-static int parse_inner(const uint8_t *buf, size_t len)
-{
-	return ike_msg_parse_inner(&msg, exact_copy(1, buf, len), len, &err);
-}
-
-static void expect_refused(int rc, uint16_t notify)
-{
-	assert_int_equal(rc, -1);
-	assert_int_equal(err.notify, notify);
-	assert_true(err.reason[0]);
-}
-
 /* Offset of the generic header of the nth payload of type in a chain. */
 static size_t find_pld(const uint8_t *buf, size_t off, uint8_t type,
 		       uint8_t want, int nth)
@@ -202,6 +155,15 @@ static size_t find_pld(const uint8_t *buf, size_t off, uint8_t type,
 	}
 	fail_msg("payload %u not found", want);
 	return 0;
+}
+
+/* The header's length field says len. */
+static void set_hdr_len(uint8_t *buf, size_t len)
+{
+	buf[24] = (uint8_t)(len >> 24);
+	buf[25] = (uint8_t)(len >> 16);
+	buf[26] = (uint8_t)(len >> 8);
+	buf[27] = (uint8_t)len;
 }
 
 static void add16(uint8_t *p, int delta)
@@ -349,24 +311,18 @@ static void test_every_truncation(void **state)
 		if (n < sizeof(struct ikev2_hdr))
 			continue;
 		/* and with the header saying the truncated length */
-		buf[26] = (uint8_t)(n >> 8);
-		buf[27] = (uint8_t)n;
+		set_hdr_len(buf, n);
 		expect_refused(parse(buf, n), IKEV2_N_INVALID_SYNTAX);
-		buf[26] = (uint8_t)(len >> 8);
-		buf[27] = (uint8_t)len;
+		set_hdr_len(buf, len);
 	}
 	assert_int_equal(parse(buf, len), 0);
 	free(buf);
 	len = build_auth(IKEV2_EXCHANGE_IKE_AUTH);
 	for (n = sizeof(struct ikev2_hdr); n < len; n++) {
-		uint8_t h26 = mb.data[26], h27 = mb.data[27];
-
-		mb.data[26] = (uint8_t)(n >> 8);
-		mb.data[27] = (uint8_t)n;
+		set_hdr_len(mb.data, n);
 		expect_refused(parse(mb.data, n), IKEV2_N_INVALID_SYNTAX);
-		mb.data[26] = h26;
-		mb.data[27] = h27;
 	}
+	set_hdr_len(mb.data, len);
 	for (n = 0; n < ib.len; n++) {
 		assert_int_equal(parse(mb.data, len), 0);
 		expect_refused(parse_inner(ib.data, n),
@@ -374,30 +330,25 @@ static void test_every_truncation(void **state)
 	}
 }
 
-/* Add delta to the 16-bit (wide) or 8-bit field at off; must be refused. */
-static void bad_outer(size_t off, int wide, int delta, uint16_t notify)
+/*
+ * Add delta to the 16-bit (wide) or 8-bit field at off of a fresh message
+ * (or of the chain inside its SK): it must be refused, with notify if given.
+ */
+static void bad(bool inner, size_t off, int wide, int delta, uint16_t notify)
 {
-	size_t len = build_init();
+	size_t len = inner ? build_auth(IKEV2_EXCHANGE_IKE_AUTH) : build_init();
+	uint8_t *p = (inner ? ib.data : mb.data) + off;
 
 	if (wide)
-		add16(mb.data + off, delta);
+		add16(p, delta);
 	else
-		mb.data[off] = (uint8_t)(mb.data[off] + delta);
-	assert_int_equal(parse(mb.data, len), -1);
-	if (notify)
-		assert_int_equal(err.notify, notify);
-}
-
-static void bad_inner(size_t off, int wide, int delta, uint16_t notify)
-{
-	size_t len = build_auth(IKEV2_EXCHANGE_IKE_AUTH);
-
-	if (wide)
-		add16(ib.data + off, delta);
-	else
-		ib.data[off] = (uint8_t)(ib.data[off] + delta);
-	assert_int_equal(parse(mb.data, len), 0);
-	assert_int_equal(parse_inner(ib.data, ib.len), -1);
+		*p = (uint8_t)(*p + delta);
+	if (inner) {
+		assert_int_equal(parse(mb.data, len), 0);
+		len = ib.len;
+	}
+	assert_int_equal(inner ? parse_inner(ib.data, len) : parse(mb.data, len),
+			 -1);
 	if (notify)
 		assert_int_equal(err.notify, notify);
 }
@@ -412,28 +363,28 @@ static void test_off_by_one_outer(void **state)
 	last = find_pld(mb.data, 28, mb.data[16], IKEV2_PAYLOAD_CERTREQ, 0);
 	prop2 = 32 + (size_t)(mb.data[34] << 8 | mb.data[35]);
 	for (d = -1; d <= 1; d += 2) {
-		bad_outer(26, 1, d, SYN);		/* header length */
-		bad_outer(28 + 2, 1, d, SYN);		/* SA payload */
-		bad_outer(32 + 2, 1, d, SYN);		/* proposal 1 */
-		bad_outer(prop2 + 2, 1, d, SYN);	/* proposal 2 */
-		bad_outer(32 + 4, 0, d, SYN);		/* proposal number */
-		bad_outer(32 + 7, 0, d, SYN);		/* transform count */
-		bad_outer(40 + 2, 1, d, SYN);		/* transform 1 */
-		bad_outer(last + 2, 1, d, SYN);		/* last payload */
-		bad_outer(find_pld(mb.data, 28, 33, IKEV2_PAYLOAD_NONCE, 0)
+		bad(false, 26, 1, d, SYN);		/* header length */
+		bad(false, 28 + 2, 1, d, SYN);		/* SA payload */
+		bad(false, 32 + 2, 1, d, SYN);		/* proposal 1 */
+		bad(false, prop2 + 2, 1, d, SYN);	/* proposal 2 */
+		bad(false, 32 + 4, 0, d, SYN);		/* proposal number */
+		bad(false, 32 + 7, 0, d, SYN);		/* transform count */
+		bad(false, 40 + 2, 1, d, SYN);		/* transform 1 */
+		bad(false, last + 2, 1, d, SYN);		/* last payload */
+		bad(false, find_pld(mb.data, 28, 33, IKEV2_PAYLOAD_NONCE, 0)
 			  + 2, 1, d, 0);		/* a middle payload */
 	}
-	bad_outer(32, 0, 1, SYN);		/* "last" value 3 */
+	bad(false, 32, 0, 1, SYN);		/* "last" value 3 */
 	assert_non_null(strstr(err.reason, "bad last-substructure value 3"));
-	bad_outer(40 + 2, 1, 7 - 12, SYN);	/* transform below its header */
+	bad(false, 40 + 2, 1, 7 - 12, SYN);	/* transform below its header */
 	assert_string_equal(err.reason, "malformed transform (7 < 8)");
-	bad_outer(32, 0, -2, SYN);		/* proposal 1 says last */
-	bad_outer(prop2, 0, 2, SYN);		/* last proposal says more */
-	bad_outer(40, 0, -3, SYN);		/* transform 1 says last */
-	bad_outer(48, 1, -0x8000, SYN);		/* key length as TLV */
-	bad_outer(find_pld(mb.data, 28, 33, IKEV2_PAYLOAD_NOTIFY, 0) + 5, 0,
+	bad(false, 32, 0, -2, SYN);		/* proposal 1 says last */
+	bad(false, prop2, 0, 2, SYN);		/* last proposal says more */
+	bad(false, 40, 0, -3, SYN);		/* transform 1 says last */
+	bad(false, 48, 1, -0x8000, SYN);		/* key length as TLV */
+	bad(false, find_pld(mb.data, 28, 33, IKEV2_PAYLOAD_NOTIFY, 0) + 5, 0,
 		  1, SYN);			/* notify SPI size */
-	bad_outer(find_pld(mb.data, 28, 33, IKEV2_PAYLOAD_NOTIFY, 1) + 6, 1,
+	bad(false, find_pld(mb.data, 28, 33, IKEV2_PAYLOAD_NOTIFY, 1) + 6, 1,
 		  IKEV2_N_INVALID_KE_PAYLOAD - IKEV2_N_NAT_DETECTION_DESTINATION_IP,
 		  SYN);		/* 20 bytes of data for INVALID_KE_PAYLOAD */
 }
@@ -453,22 +404,22 @@ static void test_off_by_one_inner(void **state)
 	auth = find_pld(ib.data, 0, ib.first, IKEV2_PAYLOAD_AUTH, 0);
 	sa = find_pld(ib.data, 0, ib.first, IKEV2_PAYLOAD_SA, 0);
 	for (d = -1; d <= 1; d += 2) {
-		bad_inner(ts + 2, 1, d, SYN);		/* TSi payload */
-		bad_inner(ts + 4, 0, d, SYN);		/* TS count */
-		bad_inner(ts + 8 + 2, 1, d, SYN);	/* first selector */
-		bad_inner(ts + 8 + 16 + 2, 1, d, SYN);	/* IPv6 selector */
-		bad_inner(del + 6, 1, d, SYN);		/* delete SPI count */
-		bad_inner(del + 5, 0, d, SYN);		/* delete SPI size */
-		bad_inner(n2 + 5, 0, d, SYN);		/* REKEY_SA SPI size */
-		bad_inner(cp + 8 + 2, 1, d, SYN);	/* CP attribute */
-		bad_inner(eap + 4 + 2, 1, d, SYN);	/* EAP length */
-		bad_inner(eap + 2, 1, d, SYN);		/* last payload */
-		bad_inner(sa + 4 + 2, 1, d, SYN);	/* ESP proposal */
-		bad_inner(sa + 4 + 6, 0, d, SYN);	/* ESP SPI size */
+		bad(true, ts + 2, 1, d, SYN);		/* TSi payload */
+		bad(true, ts + 4, 0, d, SYN);		/* TS count */
+		bad(true, ts + 8 + 2, 1, d, SYN);	/* first selector */
+		bad(true, ts + 8 + 16 + 2, 1, d, SYN);	/* IPv6 selector */
+		bad(true, del + 6, 1, d, SYN);		/* delete SPI count */
+		bad(true, del + 5, 0, d, SYN);		/* delete SPI size */
+		bad(true, n2 + 5, 0, d, SYN);		/* REKEY_SA SPI size */
+		bad(true, cp + 8 + 2, 1, d, SYN);	/* CP attribute */
+		bad(true, eap + 4 + 2, 1, d, SYN);	/* EAP length */
+		bad(true, eap + 2, 1, d, SYN);		/* last payload */
+		bad(true, sa + 4 + 2, 1, d, SYN);	/* ESP proposal */
+		bad(true, sa + 4 + 6, 0, d, SYN);	/* ESP SPI size */
 	}
-	bad_inner(ts + 8, 0, 2, IKEV2_N_TS_UNACCEPTABLE);	/* type 9 */
+	bad(true, ts + 8, 0, 2, IKEV2_N_TS_UNACCEPTABLE);	/* type 9 */
 	/* RFC 7427: the AlgorithmIdentifier must leave a signature */
-	bad_inner(auth + 8, 0, SIG_BYTES, SYN);
+	bad(true, auth + 8, 0, SIG_BYTES, SYN);
 	assert_int_equal(parse(mb.data, build_auth(IKEV2_EXCHANGE_IKE_AUTH)),
 			 0);
 	ib.data[auth + 8] += SIG_BYTES - 1;
@@ -476,115 +427,23 @@ static void test_off_by_one_inner(void **state)
 	assert_int_equal(msg.auth.sig.len, 1);
 }
 
-/* One IKE proposal, one PRF transform with the attribute attr (alen bytes). */
-static size_t sa_with_attr(const uint8_t *attr, size_t alen)
+static void test_placement(void **state)
 {
-	uint8_t p[16] = { 0, 0, 0, 0, 1, IKEV2_PROTO_IKE, 0, 1,
-			  0, 0, 0, 0, IKEV2_XFORM_PRF, 0, 0, 5 };
+	size_t len = build_init();
 
-	p[3] = (uint8_t)(16 + alen);
-	p[11] = (uint8_t)(8 + alen);
-	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
-	assert_true(ike_add_payload(&mb, IKEV2_PAYLOAD_SA) > 0);
-	assert_int_equal(ike_put(&mb, p, sizeof(p)), 0);
-	assert_int_equal(ike_put(&mb, attr, alen), 0);
-	return (size_t)ike_msg_finalise(&mb);
-}
-
-static void test_attributes(void **state)
-{
-	static const uint8_t tlv[] = { 0x00, 0x01, 0, 2, 0xab, 0xcd };
-	static const uint8_t tv[] = { 0x80, 0x02, 0x12, 0x34 };
-	static const uint8_t two_keys[] = { 0x80, 14, 0, 128, 0x80, 14, 1, 0 };
-	static const uint8_t zero_key[] = { 0x80, 14, 0, 0 };
-	uint8_t bad[sizeof(tlv)];
-
-	/* unknown attributes mark the transform unusable, no key length */
-	assert_int_equal(parse(mb.data, sa_with_attr(tlv, sizeof(tlv))), 0);
-	assert_true(msg.sa.xforms[0].unknown_attr);
-	assert_int_equal(msg.sa.xforms[0].key_bits, 0);
-	assert_int_equal(parse(mb.data, sa_with_attr(tv, sizeof(tv))), 0);
-	assert_true(msg.sa.xforms[0].unknown_attr);
-	/* a TLV length one off either way */
-	memcpy(bad, tlv, sizeof(bad));
-	bad[3] = 1;
-	expect_refused(parse(mb.data, sa_with_attr(bad, sizeof(bad))),
-		       IKEV2_N_INVALID_SYNTAX);
-	bad[3] = 3;
-	expect_refused(parse(mb.data, sa_with_attr(bad, sizeof(bad))),
-		       IKEV2_N_INVALID_SYNTAX);
-	expect_refused(parse(mb.data, sa_with_attr(tlv, 3)),
-		       IKEV2_N_INVALID_SYNTAX);	/* half an attribute header */
-	expect_refused(parse(mb.data, sa_with_attr(two_keys, 8)),
-		       IKEV2_N_INVALID_SYNTAX);
-	expect_refused(parse(mb.data, sa_with_attr(zero_key, 4)),
-		       IKEV2_N_INVALID_SYNTAX);
-}
-
-/* ---- critical bit, duplicates, placement, limits ------------------------- */
-
-/* IKE_SA_INIT with the nonce followed by one payload of type/flags. */
-static size_t init_plus(uint8_t type, uint8_t critical, size_t body)
-{
-	static const uint8_t zeros[64];
-	long off;
-
-	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
-	assert_int_equal(ike_add_nonce(&mb, nonce, sizeof(nonce)), 0);
-	off = ike_add_payload(&mb, type);
-	assert_true(off > 0);
-	mb.data[off + 1] = critical;
-	assert_int_equal(ike_put(&mb, zeros, body), 0);
-	assert_int_equal(ike_add_vendor(&mb, vendor, 4), 0);
-	return (size_t)ike_msg_finalise(&mb);
-}
-
-static void test_critical_bit(void **state)
-{
-	size_t len = init_plus(50, 0, 12);
-	static const uint8_t chain[] = { 40, 50, 43 };
-
-	assert_int_equal(parse(mb.data, len), 0);
-	assert_memory_equal(msg.chain, chain, 3);
-	assert_int_equal(msg.nvendor, 1);
-	len = init_plus(50, IKEV2_CRITICAL, 12);
-	expect_refused(parse(mb.data, len),
-		       IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD);
-	assert_int_equal(err.payload, 50);
-	len = init_plus(50, 0x7f, 0);	/* reserved bits are ignored */
-	assert_int_equal(parse(mb.data, len), 0);
-	len = init_plus(IKEV2_PAYLOAD_NOTIFY, IKEV2_CRITICAL, 4);
-	assert_int_equal(parse(mb.data, len), 0);	/* known type */
-}
-
-static void test_duplicates_and_placement(void **state)
-{
-	size_t len;
-
-	len = init_plus(IKEV2_PAYLOAD_NONCE, 0, 16);
-	expect_refused(parse(mb.data, len), IKEV2_N_INVALID_SYNTAX);
-	len = init_plus(IKEV2_PAYLOAD_KE, 0, 8);
-	assert_int_equal(parse(mb.data, len), 0);
-	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
-	ike_add_ke(&mb, 19, ke, 8);
-	ike_add_ke(&mb, 19, ke, 8);
-	len = (size_t)ike_msg_finalise(&mb);
-	expect_refused(parse(mb.data, len), IKEV2_N_INVALID_SYNTAX);
-	/* IDi only inside SK; SA only in IKE_SA_INIT's cleartext */
-	expect_refused(parse(mb.data, init_plus(IKEV2_PAYLOAD_IDI, 0, 8)),
-		       IKEV2_N_INVALID_SYNTAX);
-	len = build_init();
+	/* SA only in IKE_SA_INIT's cleartext, SK never in it, nor inside SK */
 	mb.data[18] = IKEV2_EXCHANGE_CREATE_CHILD_SA;
 	expect_refused(parse(mb.data, len), IKEV2_N_INVALID_SYNTAX);
-	/* SK not in IKE_SA_INIT, not inside SK; SA not twice across passes */
+	assert_string_equal(err.reason, "sa payload outside SK");
 	len = build_auth(IKEV2_EXCHANGE_IKE_SA_INIT);
 	expect_refused(parse(mb.data, len), IKEV2_N_INVALID_SYNTAX);
+	assert_string_equal(err.reason, "sk payload in IKE_SA_INIT");
 	len = build_auth(IKEV2_EXCHANGE_IKE_AUTH);
 	assert_int_equal(parse(mb.data, len), 0);
 	ib.data[find_pld(ib.data, 0, ib.first, IKEV2_PAYLOAD_TSR, 0)] =
 		IKEV2_PAYLOAD_SK;	/* the payload after TSr is "SK" */
 	expect_refused(parse_inner(ib.data, ib.len), IKEV2_N_INVALID_SYNTAX);
-	assert_non_null(strstr(err.reason, "inside SK"));
+	assert_string_equal(err.reason, "sk payload inside SK");
 }
 
 static void test_sk_last(void **state)
@@ -593,15 +452,13 @@ static void test_sk_last(void **state)
 
 	/* 8 bytes after SK, counted in the header */
 	memset(mb.data + len, 0, 8);
-	mb.data[27] = (uint8_t)(len + 8);
-	mb.data[26] = (uint8_t)((len + 8) >> 8);
+	set_hdr_len(mb.data, len + 8);
 	expect_refused(parse(mb.data, len + 8), IKEV2_N_INVALID_SYNTAX);
 	assert_non_null(strstr(err.reason, "after the encrypted payload"));
 	/* bytes after the last payload of a chain, cleartext or inner */
 	len = build_init();
 	memset(mb.data + len, 0, 3);
-	mb.data[27] = (uint8_t)(len + 3);
-	mb.data[26] = (uint8_t)((len + 3) >> 8);
+	set_hdr_len(mb.data, len + 3);
 	expect_refused(parse(mb.data, len + 3), IKEV2_N_INVALID_SYNTAX);
 	assert_non_null(strstr(err.reason, "after the last payload"));
 	assert_int_equal(parse(mb.data, build_auth(IKEV2_EXCHANGE_IKE_AUTH)),
@@ -619,84 +476,7 @@ static void test_sk_last(void **state)
 	assert_int_equal(msg.sk.inner, IKEV2_PAYLOAD_IDI);
 }
 
-/* A raw SA payload of nprops IKE proposals with nx transforms each. */
-static size_t raw_sa(unsigned int nprops, unsigned int nx)
-{
-	uint8_t p[8], t[8] = { 3, 0, 0, 8, IKEV2_XFORM_PRF, 0, 0, 5 };
-	unsigned int i, j;
-
-	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
-	assert_true(ike_add_payload(&mb, IKEV2_PAYLOAD_SA) > 0);
-	for (i = 0; i < nprops; i++) {
-		p[0] = i + 1 == nprops ? 0 : 2;
-		p[1] = 0;
-		p[2] = (uint8_t)((8 + 8 * nx) >> 8);
-		p[3] = (uint8_t)(8 + 8 * nx);
-		p[4] = (uint8_t)(i + 1);
-		p[5] = IKEV2_PROTO_IKE;
-		p[6] = 0;
-		p[7] = (uint8_t)nx;
-		assert_int_equal(ike_put(&mb, p, 8), 0);
-		for (j = 0; j < nx; j++) {
-			t[0] = j + 1 == nx ? 0 : 3;
-			assert_int_equal(ike_put(&mb, t, 8), 0);
-		}
-	}
-	return (size_t)ike_msg_finalise(&mb);
-}
-
-static void test_limits(void **state)
-{
-	struct ike_ts many[IKEV2_MAX_TS + 1];
-	size_t len, i, ts;
-
-	assert_int_equal(parse(mb.data, raw_sa(IKEV2_MAX_PROPOSALS, 8)), 0);
-	expect_refused(parse(mb.data, raw_sa(IKEV2_MAX_PROPOSALS + 1, 1)),
-		       IKEV2_N_NO_PROPOSAL_CHOSEN);
-	assert_int_equal(parse(mb.data, raw_sa(1, IKEV2_MAX_XFORMS)), 0);
-	expect_refused(parse(mb.data, raw_sa(2, IKEV2_MAX_XFORMS / 2 + 1)),
-		       IKEV2_N_NO_PROPOSAL_CHOSEN);
-	/* traffic selectors: the builder refuses 17, a peer may send them */
-	for (i = 0; i <= IKEV2_MAX_TS; i++)
-		many[i] = tsr[0];
-	assert_int_equal(parse(mb.data, build_auth(IKEV2_EXCHANGE_IKE_AUTH)),
-			 0);
-	ike_buf_init_inner(&ib);
-	assert_int_equal(ike_add_ts(&ib, IKEV2_PAYLOAD_TSI, many,
-				    IKEV2_MAX_TS + 1), -1);
-	assert_int_equal(ib.len, 0);
-	assert_int_equal(ike_add_ts(&ib, IKEV2_PAYLOAD_TSI, many,
-				    IKEV2_MAX_TS), 0);
-	ts = 4 + sizeof(struct ikev2_tsp);	/* the first selector */
-	assert_int_equal(ike_put(&ib, ib.data + ts, IKEV2_TS_IPV4_BYTES), 0);
-	ib.data[4] = IKEV2_MAX_TS + 1;
-	ike_msg_finalise(&ib);
-	msg.sk.inner = IKEV2_PAYLOAD_TSI;
-	expect_refused(parse_inner(ib.data, ib.len), IKEV2_N_TS_UNACCEPTABLE);
-	/* notifies, vendor IDs, payloads */
-	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
-	for (i = 0; i < IKEV2_MAX_NOTIFIES; i++)
-		ike_add_notify(&mb, 0, NULL, 0, IKEV2_N_COOKIE, "c", 1);
-	len = (size_t)ike_msg_finalise(&mb);
-	assert_int_equal(parse(mb.data, len), 0);
-	ike_add_notify(&mb, 0, NULL, 0, IKEV2_N_COOKIE, "c", 1);
-	len = (size_t)ike_msg_finalise(&mb);
-	expect_refused(parse(mb.data, len), IKEV2_N_INVALID_SYNTAX);
-	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
-	for (i = 0; i <= IKEV2_MAX_VENDORS; i++)
-		ike_add_vendor(&mb, "v", 1);
-	expect_refused(parse(mb.data, (size_t)ike_msg_finalise(&mb)),
-		       IKEV2_N_INVALID_SYNTAX);
-	ike_buf_init(&mb, SPI_I, 0, IKEV2_EXCHANGE_IKE_SA_INIT, 0, 0);
-	for (i = 0; i < IKEV2_MAX_PAYLOADS; i++)
-		ike_add_payload(&mb, 50);
-	assert_int_equal(parse(mb.data, (size_t)ike_msg_finalise(&mb)), 0);
-	ike_add_payload(&mb, 50);
-	expect_refused(parse(mb.data, (size_t)ike_msg_finalise(&mb)),
-		       IKEV2_N_INVALID_SYNTAX);
-}
-
-/* ---- builder, header, names ------------------------------------------------ */
+/* ---- builder, header ------------------------------------------------ */
 
 static void test_builder_limits(void **state)
 {
@@ -738,6 +518,7 @@ static void test_builder_limits(void **state)
 static void test_header(void **state)
 {
 	size_t len = build_init();
+	uint8_t *big;
 
 	mb.data[17] = 0x21;	/* minor version ignored (RFC 7296 3.1) */
 	mb.data[19] = 0xff;	/* unknown flags ignored */
@@ -752,25 +533,15 @@ static void test_header(void **state)
 	memset(mb.data, 0, 8);
 	expect_refused(parse(mb.data, len), IKEV2_N_INVALID_IKE_SPI);
 	assert_int_equal(ike_msg_parse_inner(&msg, ib.data, 0, &err), -1);
-}
-
-static void test_names(void **state)
-{
-	assert_string_equal(ikev2_name(IKEV2_MAP_EXCHANGE, 34), "ike-sa-init");
-	assert_string_equal(ikev2_name(IKEV2_MAP_PAYLOAD, 53), "skf");
-	assert_string_equal(ikev2_name(IKEV2_MAP_NOTIFY, 14),
-			    "no-proposal-chosen");
-	assert_string_equal(ikev2_name(IKEV2_MAP_NOTIFY, 16430),
-			    "ikev2-fragmentation-supported");
-	assert_string_equal(ikev2_name(IKEV2_MAP_NOTIFY, 16390), "cookie");
-	assert_string_equal(ikev2_name(IKEV2_MAP_DH, 31), "curve25519");
-	assert_string_equal(ikev2_name(IKEV2_MAP_AUTH, 14),
-			    "digital-signature");
-	assert_string_equal(ikev2_name(IKEV2_MAP_ENCR, 20), "aes-gcm-16");
-	assert_string_equal(ikev2_name(IKEV2_MAP_NOTIFY, 16383), "unknown");
-	assert_string_equal(ikev2_name(IKEV2_MAP_NOTIFY, 65535), "unknown");
-	assert_string_equal(ikev2_name(IKEV2_MAP_TS, 9), "unknown");
-	assert_string_equal(ikev2_name((enum ikev2_map)99, 1), "unknown");
+	/* one byte over the maximum, header and datagram agreeing */
+	len = IKEV2_MSG_MAX_BYTES + 1;
+	big = calloc(1, len);
+	memcpy(big, mb.data, 28);
+	big[16] = IKEV2_PAYLOAD_NONE;
+	set_hdr_len(big, len);
+	assert_int_equal(ike_msg_parse(big, len, &msg, &err), -1);
+	assert_string_equal(err.reason, "message of 65536 bytes (> 65535)");
+	free(big);
 }
 
 int main(void)
@@ -782,14 +553,10 @@ int main(void)
 		cmocka_unit_test(test_every_truncation),
 		cmocka_unit_test(test_off_by_one_outer),
 		cmocka_unit_test(test_off_by_one_inner),
-		cmocka_unit_test(test_attributes),
-		cmocka_unit_test(test_critical_bit),
-		cmocka_unit_test(test_duplicates_and_placement),
+		cmocka_unit_test(test_placement),
 		cmocka_unit_test(test_sk_last),
-		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_builder_limits),
 		cmocka_unit_test(test_header),
-		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
