@@ -436,12 +436,10 @@ static int validate_sk(const struct pld *p, struct ike_err *err)
 	return 0;
 }
 
+/* Only one SK or SKF: each must end the chain, and neither is inside. */
 static int pld_sk(struct ike_msg *msg, const struct pld *p,
 		  struct ike_err *err)
 {
-	if (msg->present & (1u << (IKEV2_PAYLOAD_SK - 32) |
-			    1u << (IKEV2_PAYLOAD_SKF - 32)))
-		return ike_fail(err, IKEV2_N_INVALID_SYNTAX, "SK and SKF together");
 	msg->sk.inner = p->next;
 	msg->sk.aad_len = p->off + sizeof(struct ikev2_pld_hdr);
 	msg->sk.data.ptr = p->body;

@@ -220,6 +220,9 @@ static void test_payload_rules(void **state)
 		       SYN);
 	expect_refused(one_pld(true, IKEV2_PAYLOAD_TSI, no_ts, sizeof(no_ts),
 			       1), SYN);
+	assert_string_equal(err.reason, "TS with 0 selectors");
+	expect_refused(one_pld(true, IKEV2_PAYLOAD_CP, filler, 3, 1), SYN);
+	assert_int_equal(one_pld(true, IKEV2_PAYLOAD_CP, filler, 4, 1), 0);
 	assert_int_equal(one_pld(true, IKEV2_PAYLOAD_DELETE, del, 8, 8), 0);
 	expect_refused(one_pld(true, IKEV2_PAYLOAD_DELETE, del, 8, 9), SYN);
 	assert_int_equal(one_pld(true, IKEV2_PAYLOAD_CERT, crt, 3, 8), 0);
