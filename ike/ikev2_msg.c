@@ -7,7 +7,8 @@
  * first) and appends a generic header; the body appenders follow it with
  * the payload's fixed part and data; ike_msg_finalise() closes the last
  * payload and writes the message length into the header. Every append is
- * checked against IKEV2_MSG_MAX_BYTES and every length against its field.
+ * checked against IKEV2_MSG_MAX_BYTES, which every 16-bit length field can
+ * hold (checked at compile time).
  * A payload appender that fails leaves the message as it was before it.
  * An SK or SKF payload is last: its next field names the first payload
  * inside, which is built in a buffer of its own (ike_buf_init_inner()),
@@ -18,6 +19,9 @@
 #include "ikev2_pld.h"
 
 #define NO_OFFSET SIZE_MAX
+
+/* No payload or proposal can outgrow its 16-bit length field. */
+_Static_assert(IKEV2_MSG_MAX_BYTES <= UINT16_MAX, "IKE message too large");
 
 /* Where a failed appender puts the buffer back. */
 struct mark {
@@ -114,18 +118,12 @@ int ike_put(struct ike_buf *b, const void *data, size_t len)
 }
 
 /* The open payload's length, now that its body is complete. */
-static int close_payload(struct ike_buf *b)
+static void close_payload(struct ike_buf *b)
 {
-	size_t plen;
-
 	if (b->open == NO_OFFSET)
-		return 0;
-	plen = b->len - b->open;
-	if (plen > UINT16_MAX)
-		return -1;
-	put16(b->data + b->open + 2, (uint16_t)plen);
+		return;
+	put16(b->data + b->open + 2, (uint16_t)(b->len - b->open));
 	b->open = NO_OFFSET;
-	return 0;
 }
 
 long ike_add_payload(struct ike_buf *b, uint8_t type)
@@ -133,7 +131,10 @@ long ike_add_payload(struct ike_buf *b, uint8_t type)
 	static const uint8_t empty[sizeof(struct ikev2_pld_hdr)];
 	size_t off = b->len;
 
-	if (b->sealed || close_payload(b) || ike_put(b, empty, sizeof(empty)))
+	if (b->sealed)
+		return -1;
+	close_payload(b);
+	if (ike_put(b, empty, sizeof(empty)))
 		return -1;
 	if (b->link == NO_OFFSET)
 		b->first = type;
@@ -146,8 +147,7 @@ long ike_add_payload(struct ike_buf *b, uint8_t type)
 
 int ike_msg_finalise(struct ike_buf *b)
 {
-	if (close_payload(b))
-		return -1;
+	close_payload(b);
 	if (b->has_hdr)
 		put32(b->data + offsetof(struct ikev2_hdr, length),
 		      (uint32_t)b->len);
@@ -200,8 +200,6 @@ static int add_proposal(struct ike_buf *b, const struct ike_sa_pld *sa,
 		if (add_xform(b, &sa->xforms[p->first + j],
 			      j + 1 == p->nxforms))
 			return -1;
-	if (b->len - start > UINT16_MAX)
-		return -1;
 	put16(b->data + start + 2, (uint16_t)(b->len - start));
 	return 0;
 }
