@@ -26,7 +26,7 @@ _Static_assert(IKEV2_MSG_MAX_BYTES <= UINT16_MAX, "IKE message too large");
 /* Where a failed appender puts the buffer back. */
 struct mark {
 	size_t len, link, open;
-	uint8_t linked;		/* the type in the next-payload field at link */
+	uint8_t linked;		/* the type in the next field at link */
 	bool sealed;
 };
 
@@ -359,7 +359,7 @@ done:
 	return rollback(b, &m);
 }
 
-/* ---- SK, SKF --------------------------------------------------------------- */
+/* ---- SK, SKF ----------------------------------------------------------- */
 
 /* The encrypted payload, last: returns the offset of its body_len bytes. */
 static long add_encrypted(struct ike_buf *b, uint8_t type, uint8_t inner,

@@ -31,7 +31,7 @@ struct pld {
 	uint8_t type, next, critical;
 	const uint8_t *body;
 	size_t len;		/* body bytes, generic header excluded */
-	size_t off;		/* of the generic header in the chain's buffer */
+	size_t off;		/* of the generic header in the buffer */
 	size_t total;		/* bytes of the chain's buffer */
 };
 
@@ -68,8 +68,8 @@ static int need(const struct pld *p, size_t min, const char *what,
 
 static int validate_sa(const struct pld *p, struct ike_err *err)
 {
-	return need(p, sizeof(struct ikev2_proposal) + sizeof(struct ikev2_xform),
-		    "SA", err);
+	return need(p, sizeof(struct ikev2_proposal) +
+		    sizeof(struct ikev2_xform), "SA", err);
 }
 
 static int pld_sa(struct ike_msg *msg, const struct pld *p,
@@ -104,8 +104,8 @@ static int validate_id(const struct pld *p, struct ike_err *err)
 	if ((p->body[0] == IKEV2_ID_IPV4_ADDR && dlen != 4) ||
 	    (p->body[0] == IKEV2_ID_IPV6_ADDR && dlen != 16))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "ID of type %s with %zu bytes",
-			    ikev2_name(IKEV2_MAP_ID, p->body[0]), dlen);
+				"ID of type %s with %zu bytes",
+				ikev2_name(IKEV2_MAP_ID, p->body[0]), dlen);
 	return 0;
 }
 
@@ -135,7 +135,7 @@ static int pld_cert(struct ike_msg *msg, const struct pld *p,
 
 	if (msg->ncert == IKEV2_MAX_CERTS)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "more than %d CERT payloads", IKEV2_MAX_CERTS);
+				"more than %d CERT payloads", IKEV2_MAX_CERTS);
 	c = &msg->cert[msg->ncert++];
 	c->encoding = p->body[0];
 	c->data.ptr = p->body + 1;
@@ -150,7 +150,7 @@ static int validate_certreq(const struct pld *p, struct ike_err *err)
 	if (p->body[0] == IKEV2_CERT_X509_SIGNATURE &&
 	    (p->len - 1) % IKEV2_CERTREQ_HASH_BYTES)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "CERTREQ: %zu bytes of CA hashes", p->len - 1);
+				"CERTREQ: %zu bytes of CA hashes", p->len - 1);
 	return 0;
 }
 
@@ -161,8 +161,8 @@ static int pld_certreq(struct ike_msg *msg, const struct pld *p,
 
 	if (msg->ncertreq == IKEV2_MAX_CERTREQS)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "more than %d CERTREQ payloads",
-			    IKEV2_MAX_CERTREQS);
+				"more than %d CERTREQ payloads",
+				IKEV2_MAX_CERTREQS);
 	c = &msg->certreq[msg->ncertreq++];
 	c->encoding = p->body[0];
 	c->data.ptr = p->body + 1;
@@ -184,8 +184,8 @@ static int validate_auth(const struct pld *p, struct ike_err *err)
 	dlen = p->len - sizeof(struct ikev2_auth);
 	if (!d[0] || (size_t)d[0] + 1 >= dlen)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "AUTH: AlgorithmIdentifier of %u bytes in %zu",
-			    d[0], dlen);
+				"AUTH: AlgorithmIdentifier of %u bytes in %zu",
+				d[0], dlen);
 	return 0;
 }
 
@@ -212,8 +212,8 @@ static int validate_nonce(const struct pld *p, struct ike_err *err)
 		return -1;
 	if (p->len > IKEV2_NONCE_MAX_BYTES)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "nonce of %zu bytes (> %d)", p->len,
-			    IKEV2_NONCE_MAX_BYTES);
+				"nonce of %zu bytes (> %d)", p->len,
+				IKEV2_NONCE_MAX_BYTES);
 	return 0;
 }
 
@@ -259,19 +259,22 @@ static int validate_notify(const struct pld *p, struct ike_err *err)
 	if (spi_size > IKEV2_MAX_SPI_BYTES ||
 	    need(p, sizeof(struct ikev2_notify) + spi_size, "notify SPI", err))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "notify: SPI of %u bytes in %zu", spi_size, p->len);
+				"notify: SPI of %u bytes in %zu", spi_size,
+				p->len);
 	dlen = p->len - sizeof(struct ikev2_notify) - spi_size;
 	for (i = 0; i < sizeof(notify_data) / sizeof(notify_data[0]); i++)
 		if (notify_data[i].type == type &&
 		    (dlen < notify_data[i].min || dlen > notify_data[i].max))
 			return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-				    "notify %s with %zu bytes of data",
-				    ikev2_name(IKEV2_MAP_NOTIFY, type), dlen);
+					"notify %s with %zu bytes of data",
+					ikev2_name(IKEV2_MAP_NOTIFY, type),
+					dlen);
 	if ((type == IKEV2_N_SIGNATURE_HASH_ALGORITHMS && dlen % 2) ||
 	    (type == IKEV2_N_REKEY_SA && spi_size != IKEV2_SPI_BYTES_CHILD))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "notify %s: SPI size %u, %zu bytes of data",
-			    ikev2_name(IKEV2_MAP_NOTIFY, type), spi_size, dlen);
+				"notify %s: SPI size %u, %zu bytes of data",
+				ikev2_name(IKEV2_MAP_NOTIFY, type), spi_size,
+				dlen);
 	return 0;
 }
 
@@ -283,7 +286,8 @@ static int pld_notify(struct ike_msg *msg, const struct pld *p,
 
 	if (msg->nnotify == IKEV2_MAX_NOTIFIES)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "more than %d notify payloads", IKEV2_MAX_NOTIFIES);
+				"more than %d notify payloads",
+				IKEV2_MAX_NOTIFIES);
 	n = &msg->notify[msg->nnotify++];
 	n->proto = p->body[0];
 	n->spi_size = p->body[1];
@@ -310,12 +314,12 @@ static int validate_delete(const struct pld *p, struct ike_err *err)
 	      ((proto == IKEV2_PROTO_ESP || proto == IKEV2_PROTO_AH) &&
 	       spi_size == IKEV2_SPI_BYTES_CHILD)))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "delete: protocol %u, SPI size %u, %zu SPIs",
-			    proto, spi_size, num);
+				"delete: protocol %u, SPI size %u, %zu SPIs",
+				proto, spi_size, num);
 	if (p->len != want)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "delete: %zu bytes for %zu SPIs (need %zu)",
-			    p->len, num, want);
+				"delete: %zu bytes for %zu SPIs (need %zu)",
+				p->len, num, want);
 	return 0;
 }
 
@@ -326,7 +330,8 @@ static int pld_delete(struct ike_msg *msg, const struct pld *p,
 
 	if (msg->ndelete == IKEV2_MAX_DELETES)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "more than %d delete payloads", IKEV2_MAX_DELETES);
+				"more than %d delete payloads",
+				IKEV2_MAX_DELETES);
 	d = &msg->del[msg->ndelete++];
 	d->proto = p->body[0];
 	d->spi_size = p->body[1];
@@ -345,8 +350,8 @@ static int pld_vendor(struct ike_msg *msg, const struct pld *p,
 {
 	if (msg->nvendor == IKEV2_MAX_VENDORS)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "more than %d vendor ID payloads",
-			    IKEV2_MAX_VENDORS);
+				"more than %d vendor ID payloads",
+				IKEV2_MAX_VENDORS);
 	msg->vendor[msg->nvendor].ptr = p->body;
 	msg->vendor[msg->nvendor++].len = p->len;
 	return 0;
@@ -367,11 +372,12 @@ static int one_ts(struct ike_ts *t, const uint8_t *p, size_t left,
 		want = IKEV2_TS_IPV6_BYTES;
 	else
 		return ike_fail(err, IKEV2_N_TS_UNACCEPTABLE,
-			    "traffic selector of unknown type %u", p[0]);
+				"traffic selector of unknown type %u", p[0]);
 	if (ike_get16(p + 2) != want)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "traffic selector of type %s is %u bytes, not %zu",
-			    ikev2_name(IKEV2_MAP_TS, p[0]), ike_get16(p + 2), want);
+				"%s traffic selector of %u bytes, not %zu",
+				ikev2_name(IKEV2_MAP_TS, p[0]),
+				ike_get16(p + 2), want);
 	if (left < want)
 		return ike_malformed(err, "traffic selector", left, want);
 	alen = (want - hlen) / 2;
@@ -392,11 +398,12 @@ static int validate_ts(const struct pld *p, struct ike_err *err)
 		 "TS", err))
 		return -1;
 	if (!p->body[0])
-		return ike_fail(err, IKEV2_N_INVALID_SYNTAX, "TS with 0 selectors");
+		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
+				"TS with 0 selectors");
 	if (p->body[0] > IKEV2_MAX_TS)
 		return ike_fail(err, IKEV2_N_TS_UNACCEPTABLE,
-			    "%u traffic selectors (> %d)", p->body[0],
-			    IKEV2_MAX_TS);
+				"%u traffic selectors (> %d)", p->body[0],
+				IKEV2_MAX_TS);
 	return 0;
 }
 
@@ -415,8 +422,8 @@ static int pld_ts(struct ike_msg *msg, const struct pld *p,
 			return -1;
 	if (off != p->len)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "TS: %zu bytes after %u selectors", p->len - off,
-			    tsp->num);
+				"TS: %zu bytes after %u selectors",
+				p->len - off, tsp->num);
 	return 0;
 }
 
@@ -431,8 +438,8 @@ static int validate_sk(const struct pld *p, struct ike_err *err)
 		return -1;
 	if (end != p->total)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "%zu bytes after the encrypted payload",
-			    p->total - end);
+				"%zu bytes after the encrypted payload",
+				p->total - end);
 	return 0;
 }
 
@@ -459,8 +466,8 @@ static int validate_skf(const struct pld *p, struct ike_err *err)
 	total = ike_get16(p->body + 2);
 	if (!num || num > total || (num != 1 && p->next))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "fragment %u of %u, next payload %u", num, total,
-			    p->next);
+				"fragment %u of %u, next payload %u", num,
+				total, p->next);
 	return 0;
 }
 
@@ -489,11 +496,11 @@ static int validate_cp(const struct pld *p, struct ike_err *err)
 		alen = sizeof(struct ikev2_cp_attr);
 		if (p->len - off < alen)
 			return ike_malformed(err, "CP attribute", p->len - off,
-					 alen);
+					     alen);
 		alen += ike_get16(p->body + off + 2);
 		if (p->len - off < alen)
 			return ike_malformed(err, "CP attribute", p->len - off,
-					 alen);
+					     alen);
 	}
 	return 0;
 }
@@ -512,8 +519,8 @@ static int validate_eap(const struct pld *p, struct ike_err *err)
 		return -1;
 	if (ike_get16(p->body + 2) != p->len)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "EAP message says %u bytes, payload has %zu",
-			    ike_get16(p->body + 2), p->len);
+				"EAP message says %u bytes, payload has %zu",
+				ike_get16(p->body + 2), p->len);
 	return 0;
 }
 
@@ -598,7 +605,7 @@ static int one_payload(struct ike_msg *msg, const struct pld *p,
 
 	if (msg->npayloads == IKEV2_MAX_PAYLOADS)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "more than %d payloads", IKEV2_MAX_PAYLOADS);
+				"more than %d payloads", IKEV2_MAX_PAYLOADS);
 	if (p->type <= IKEV2_PAYLOAD_LAST && kinds[p->type].parse) {
 		k = &kinds[p->type];
 		bit = 1u << (p->type - 32);
@@ -606,18 +613,19 @@ static int one_payload(struct ike_msg *msg, const struct pld *p,
 	if (!k && p->critical) {
 		err->payload = p->type;
 		return ike_fail(err, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD,
-			    "unsupported critical payload %u", p->type);
+				"unsupported critical payload %u", p->type);
 	}
 	msg->chain[msg->npayloads++] = p->type;
 	if (!k)
 		return 0;	/* unknown, not critical: skipped */
 	if (!(k->where & ctx))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX, "%s payload %s",
-			    ikev2_name(IKEV2_MAP_PAYLOAD, p->type),
-			    ctx_names[ctx]);
+				ikev2_name(IKEV2_MAP_PAYLOAD, p->type),
+				ctx_names[ctx]);
 	if (!k->repeats && (msg->present & bit))
-		return ike_fail(err, IKEV2_N_INVALID_SYNTAX, "duplicate %s payload",
-			    ikev2_name(IKEV2_MAP_PAYLOAD, p->type));
+		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
+				"duplicate %s payload",
+				ikev2_name(IKEV2_MAP_PAYLOAD, p->type));
 	if (k->validate(p, err) || k->parse(msg, p, err))
 		return -1;
 	msg->present |= bit;
@@ -634,13 +642,13 @@ static int walk(struct ike_msg *msg, const uint8_t *buf, size_t len,
 		    one_payload(msg, &p, ctx, err))
 			return -1;
 		if (type == IKEV2_PAYLOAD_SK || type == IKEV2_PAYLOAD_SKF)
-			return 0;	/* validate_sk(): it ends the message */
+			return 0;	/* validate_sk(): it is the last */
 		off += sizeof(struct ikev2_pld_hdr) + p.len;
 		type = p.next;
 	}
 	if (off != len)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "%zu bytes after the last payload", len - off);
+				"%zu bytes after the last payload", len - off);
 	return 0;
 }
 
@@ -654,18 +662,19 @@ static int validate_hdr(const uint8_t *buf, size_t len, struct ike_err *err)
 		return ike_malformed(err, "IKE header", len, hlen);
 	if (len > IKEV2_MSG_MAX_BYTES)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "message of %zu bytes (> %d)", len,
-			    IKEV2_MSG_MAX_BYTES);
+				"message of %zu bytes (> %d)", len,
+				IKEV2_MSG_MAX_BYTES);
 	if (IKEV2_VERSION_MAJOR(buf[17]) != IKEV2_VERSION_MAJOR(IKEV2_VERSION))
 		return ike_fail(err, IKEV2_N_INVALID_MAJOR_VERSION,
-			    "IKE version %u.%u", buf[17] >> 4, buf[17] & 0xf);
+				"IKE version %u.%u", buf[17] >> 4,
+				buf[17] & 0xf);
 	if (ike_get32(buf + 24) != len)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "header says %u bytes, datagram has %zu",
-			    ike_get32(buf + 24), len);
+				"header says %u bytes, datagram has %zu",
+				ike_get32(buf + 24), len);
 	if (!ike_get64(buf))
 		return ike_fail(err, IKEV2_N_INVALID_IKE_SPI,
-			    "initiator SPI is zero");
+				"initiator SPI is zero");
 	return 0;
 }
 
@@ -692,7 +701,8 @@ int ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *msg,
 	msg->flags = buf[19] & (IKEV2_FLAG_INITIATOR | IKEV2_FLAG_VERSION |
 				IKEV2_FLAG_RESPONSE);
 	msg->msgid = ike_get32(buf + 20);
-	ctx = msg->exchange == IKEV2_EXCHANGE_IKE_SA_INIT ? CTX_INIT : CTX_CLEAR;
+	ctx = msg->exchange == IKEV2_EXCHANGE_IKE_SA_INIT ? CTX_INIT
+							 : CTX_CLEAR;
 	return walk(msg, buf, len, sizeof(struct ikev2_hdr), msg->first, ctx,
 		    err);
 }
@@ -704,7 +714,7 @@ int ike_msg_parse_inner(struct ike_msg *msg, const uint8_t *plain,
 	if (!ike_msg_has(msg, IKEV2_PAYLOAD_SK) &&
 	    !ike_msg_has(msg, IKEV2_PAYLOAD_SKF))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "no encrypted payload");
+				"no encrypted payload");
 	return walk(msg, plain, len, 0, msg->sk.inner, CTX_INNER, err);
 }
 

@@ -24,7 +24,7 @@ struct ike_xform {
 	uint8_t type;		/* enum ikev2_xform_type */
 	uint16_t id;
 	uint16_t key_bits;	/* Key Length attribute, 0 when absent */
-	bool unknown_attr;	/* had an attribute we do not know: unusable */
+	bool unknown_attr;	/* an attribute we do not know: unusable */
 };
 
 struct ike_proposal {
@@ -32,7 +32,7 @@ struct ike_proposal {
 	uint8_t proto;		/* enum ikev2_proto */
 	uint8_t spi_size;
 	uint8_t spi[IKEV2_MAX_SPI_BYTES];
-	uint16_t first;		/* index of its first transform in xforms[] */
+	uint16_t first;		/* its first transform in xforms[] */
 	uint16_t nxforms;
 };
 
@@ -51,7 +51,7 @@ struct ike_ke_pld {
 struct ike_id_pld {
 	uint8_t type;		/* enum ikev2_id_type */
 	struct ike_span data;
-	struct ike_span body;	/* type, reserved and data: what AUTH signs */
+	struct ike_span body;	/* type, reserved, data: what AUTH signs */
 };
 
 struct ike_cert_pld {
@@ -62,8 +62,8 @@ struct ike_cert_pld {
 struct ike_auth_pld {
 	uint8_t method;		/* enum ikev2_auth_method */
 	struct ike_span data;
-	struct ike_span sig_alg;	/* method 14: AlgorithmIdentifier (DER) */
-	struct ike_span sig;		/* method 14: the signature itself */
+	struct ike_span sig_alg;	/* method 14: AlgorithmIdentifier */
+	struct ike_span sig;		/* method 14: the signature */
 };
 
 struct ike_notify_pld {
@@ -100,7 +100,7 @@ struct ike_sk_pld {
 	uint8_t inner;		/* type of the first payload inside */
 	uint16_t frag_num;	/* SKF only; 0 for SK */
 	uint16_t frag_total;
-	size_t aad_len;		/* message start to the end of the SK(F) header */
+	size_t aad_len;		/* message start to the SK(F) body */
 	struct ike_span data;	/* IV, ciphertext, ICV */
 };
 
@@ -191,7 +191,7 @@ struct ike_buf {
 	size_t open;		/* header of the payload being written */
 	bool has_hdr;		/* a message; else the inside of an SK */
 	bool sealed;		/* an SK(F) was added: nothing may follow */
-	uint8_t first;		/* without header: the first payload type */
+	uint8_t first;		/* no header: the first payload type */
 	uint8_t data[IKEV2_MSG_MAX_BYTES];
 };
 

@@ -27,7 +27,7 @@ static int walk_subs(const uint8_t *p, size_t len, size_t min, uint8_t more,
 	while (off < len) {
 		if (last != more)
 			return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-				    "%s after the last one", what);
+					"%s after the last one", what);
 		if (len - off < min)
 			return ike_malformed(err, what, len - off, min);
 		slen = ike_get16(p + off + 2);
@@ -38,15 +38,15 @@ static int walk_subs(const uint8_t *p, size_t len, size_t min, uint8_t more,
 		last = p[off];
 		if (last != more && last != 0)
 			return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-				    "%s: bad last-substructure value %u",
-				    what, last);
+					"%s: bad last-substructure value %u",
+					what, last);
 		if (fn(ctx, p + off, slen, err))
 			return -1;
 		off += slen;
 	}
 	if (last != 0)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "%s list ends on one marked more", what);
+				"%s list ends on one marked more", what);
 	return 0;
 }
 
@@ -64,7 +64,8 @@ static int attribute(struct ike_xform *x, const uint8_t *p, size_t len,
 	if (!(type & IKEV2_ATTR_TV)) {
 		alen += ike_get16(p + 2);
 		if (alen > len)
-			return ike_malformed(err, "transform attribute", len, alen);
+			return ike_malformed(err, "transform attribute", len,
+					     alen);
 	}
 	*used = alen;
 	if ((type & ~IKEV2_ATTR_TV) != IKEV2_ATTR_KEY_LENGTH) {
@@ -73,7 +74,7 @@ static int attribute(struct ike_xform *x, const uint8_t *p, size_t len,
 	}
 	if (!(type & IKEV2_ATTR_TV) || x->key_bits || !ike_get16(p + 2))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "bad or repeated key length attribute");
+				"bad or repeated key length attribute");
 	x->key_bits = ike_get16(p + 2);
 	return 0;
 }
@@ -86,7 +87,7 @@ static int xform(void *ctx, const uint8_t *p, size_t len, struct ike_err *err)
 
 	if (sa->nxforms == IKEV2_MAX_XFORMS)
 		return ike_fail(err, IKEV2_N_NO_PROPOSAL_CHOSEN,
-			    "more than %d transforms", IKEV2_MAX_XFORMS);
+				"more than %d transforms", IKEV2_MAX_XFORMS);
 	x = &sa->xforms[sa->nxforms++];
 	x->type = p[4];
 	x->id = ike_get16(p + 6);
@@ -106,19 +107,19 @@ static int proposal(void *ctx, const uint8_t *p, size_t len,
 
 	if (sa->nprops == IKEV2_MAX_PROPOSALS)
 		return ike_fail(err, IKEV2_N_NO_PROPOSAL_CHOSEN,
-			    "more than %d proposals", IKEV2_MAX_PROPOSALS);
+				"more than %d proposals", IKEV2_MAX_PROPOSALS);
 	if (p[4] != sa->nprops + 1)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "proposal number %u, expected %u", p[4],
-			    sa->nprops + 1);
+				"proposal number %u, expected %u", p[4],
+				sa->nprops + 1);
 	if (spi_size > IKEV2_MAX_SPI_BYTES ||
 	    (proto == IKEV2_PROTO_IKE && spi_size != 0 &&
 	     spi_size != IKEV2_SPI_BYTES_IKE) ||
 	    ((proto == IKEV2_PROTO_ESP || proto == IKEV2_PROTO_AH) &&
 	     spi_size != IKEV2_SPI_BYTES_CHILD))
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "proposal: SPI size %u for protocol %u",
-			    spi_size, proto);
+				"proposal: SPI size %u for protocol %u",
+				spi_size, proto);
 	if (len < hlen + spi_size)
 		return ike_malformed(err, "proposal", len, hlen + spi_size);
 	pr = &sa->props[sa->nprops++];
@@ -134,8 +135,8 @@ static int proposal(void *ctx, const uint8_t *p, size_t len,
 	pr->nxforms = sa->nxforms - pr->first;
 	if (pr->nxforms != p[7])
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
-			    "proposal %u says %u transforms, has %u",
-			    pr->num, p[7], pr->nxforms);
+				"proposal %u says %u transforms, has %u",
+				pr->num, p[7], pr->nxforms);
 	return 0;
 }
 

@@ -11,7 +11,8 @@
 
 #include "ike/ikev2_pld.h"
 
-static uint8_t msgbuf[IKEV2_MSG_MAX_BYTES + 1], innerbuf[IKEV2_MSG_MAX_BYTES + 1];
+static uint8_t msgbuf[IKEV2_MSG_MAX_BYTES + 1];
+static uint8_t innerbuf[IKEV2_MSG_MAX_BYTES + 1];
 static struct ike_msg msg;
 
 static size_t load(const char *path, uint8_t *buf)
