@@ -648,5 +648,24 @@ def write_seeds(outdir):
             f.write(data)
 
 
+def test_fuzz_seeds(tmp_path):
+    """The committed seeds are what write_seeds() makes (plus charon's
+    IKE_SA_INIT); all but the one named refused parse, SK bodies included."""
+    corpus = os.path.join(ROOT, "tests", "fuzz", "corpus", "fuzz_ike_msg")
+    write_seeds(str(tmp_path / "seeds"))
+    made = sorted(os.listdir(tmp_path / "seeds"))
+    assert sorted(os.listdir(corpus)) == sorted(made + ["strongswan-ike-sa-init"])
+    for name in made:
+        assert open(os.path.join(corpus, name), "rb").read() == \
+            (tmp_path / "seeds" / name).read_bytes(), name
+    for name in os.listdir(corpus):
+        msg = open(os.path.join(corpus, name), "rb").read()
+        d = decode(msg, tmp=tmp_path)
+        assert d["ok"] == (not name.endswith("-refused")), (name, d)
+        if d["ok"] and d["sk"]["len"] and d["sk"]["frag"][0] == 0:
+            inner = msg[-d["sk"]["len"]:]
+            assert decode(msg, inner, tmp=tmp_path)["ok"], name
+
+
 if __name__ == "__main__":
     write_seeds(sys.argv[1])
