@@ -70,6 +70,14 @@ static uint32_t pseudo_sum(const uint8_t *ip, uint8_t proto, uint32_t l4len)
 	return xs_csum_add(sum, tail, sizeof(tail));
 }
 
+/* One's-complement sum of two partial sums (end-around carry). */
+static uint32_t csum_add32(uint32_t a, uint32_t b)
+{
+	uint64_t s = (uint64_t)a + b;
+
+	return (uint32_t)s + (uint32_t)(s >> 32);
+}
+
 static uint32_t csum_off(uint8_t proto)
 {
 	return proto == XS_PROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF;
@@ -78,7 +86,7 @@ static uint32_t csum_off(uint8_t proto)
 enum xs_csum_state xs_fwd_l4_csum(uint8_t *ip, uint32_t len)
 {
 	uint16_t field, partial, full;
-	uint32_t ps, co;
+	uint32_t ps, co, sum;
 	struct l4 l;
 
 	if (!find_l4(ip, len, &l) ||
@@ -91,12 +99,13 @@ enum xs_csum_state xs_fwd_l4_csum(uint8_t *ip, uint32_t len)
 	if (l.proto == XS_PROTO_UDP && !field && xs_ip_version(ip, 1) == 4)
 		return XS_CSUM_NONE;		/* IPv4 UDP without checksum */
 	ps = pseudo_sum(ip, l.proto, l.len);
-	if (!xs_csum_fold(xs_csum_add(ps, ip + l.off, l.len)))
+	sum = xs_csum_add(0, ip + l.off, l.len);	/* one pass over L4 */
+	if (!xs_csum_fold(csum_add32(ps, sum)))
 		return XS_CSUM_VALID;
 	partial = (uint16_t)~xs_csum_fold(ps);
 	if (field != partial && !(field == 0 && partial == 0xffff))
 		return XS_CSUM_BAD;
-	full = xs_csum_fold(xs_csum_add(0, ip + l.off, l.len));
+	full = xs_csum_fold(sum);
 	if (l.proto == XS_PROTO_UDP && !full)
 		full = 0xffff;			/* RFC 768: 0 means none */
 	memcpy(ip + l.off + co, &full, 2);

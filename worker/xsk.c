@@ -6,9 +6,11 @@
  *
  * The bind asks for no mode: the kernel takes zero-copy where the driver
  * has it and falls back to copy mode (veth). Copy-mode TX moves frames
- * only inside sendto(), at most 32 per call, so a flush kicks until the
- * kernel has taken every queued descriptor, reaping completions between
- * kicks (a full completion ring makes sendto() fail with EAGAIN).
+ * only inside sendto(), at most 32 per call unless the kernel (6.17+)
+ * takes a larger XDP_MAX_TX_SKB_BUDGET, which the socket asks for: fewer
+ * system calls per batch. A flush kicks until the kernel has taken every
+ * queued descriptor, reaping completions between kicks (a full completion
+ * ring makes sendto() fail with EAGAIN).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,9 @@
 #include <sys/socket.h>
 
 #include "wk.h"
+
+/* uapi <linux/if_xdp.h> since Linux 6.17; Debian 12's headers lack it. */
+enum { XS_XDP_MAX_TX_SKB_BUDGET = 9 };
 
 static _Thread_local char why_buf[160];
 
@@ -65,6 +70,15 @@ static int sock_create(struct xs_worker *w, struct xs_wsock *s,
 	return ret < 0 ? ret : -ret;
 }
 
+/* Older kernels refuse the option (ENOPROTOOPT): they keep 32 a call. */
+static void tx_budget(struct xs_wsock *s)
+{
+	unsigned int budget = XS_WK_RING / 2;
+
+	setsockopt(s->fd, SOL_XDP, XS_XDP_MAX_TX_SKB_BUDGET, &budget,
+		   sizeof(budget));
+}
+
 int xs_wsock_open(struct xs_worker *w, struct xs_wthread *t, int i,
 		  const char **why)
 {
@@ -89,6 +103,7 @@ int xs_wsock_open(struct xs_worker *w, struct xs_wthread *t, int i,
 		return ret;
 	}
 	s->fd = xsk_socket__fd(s->xsk);
+	tx_budget(s);
 	if (bpf_map_update_elem(w->cfg.xsks_map_fd, &slot, &s->fd, BPF_ANY)) {
 		ret = -errno;
 		*why = why_sock(wif, t->queue, "cannot put the socket in xs_xsks");
