@@ -12,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIB = ctypes.CDLL(os.path.join(ROOT, "build", "libxdpsec-worker.so"))
 u8p = ctypes.POINTER(ctypes.c_uint8)
 LIB.xs_fwd_l4_csum.argtypes = [u8p, ctypes.c_uint32]
+LIB.xs_fwd_l4_csum_finish.argtypes = [u8p, ctypes.c_uint32]
 LIB.xs_fwd_hop.argtypes = [u8p, ctypes.c_uint32]
 LIB.xs_fwd_mss_clamp.argtypes = [u8p, ctypes.c_uint32, ctypes.c_uint16]
 LIB.xs_fwd_mss_clamp.restype = ctypes.c_bool
@@ -23,7 +24,7 @@ LIB.xs_fwd_fragment.argtypes = [u8p, ctypes.c_uint32, ctypes.c_uint32,
                                 ctypes.POINTER(u8p), ctypes.c_uint32,
                                 ctypes.POINTER(ctypes.c_uint32), ctypes.c_int]
 
-CSUM_NONE, CSUM_VALID, CSUM_COMPLETED, CSUM_BAD = 0, 1, 2, 3
+CSUM_NONE, CSUM_VALID, CSUM_COMPLETED, CSUM_BAD, CSUM_UNCHECKED = 0, 1, 2, 3, 4
 DROP_TTL_EXCEEDED = 31
 
 
@@ -32,9 +33,13 @@ def buf(data, room=0):
     return b, ctypes.cast(b, u8p)
 
 
-def l4_csum(pkt):
+def l4_csum(pkt, fn=LIB.xs_fwd_l4_csum):
     b, p = buf(raw(pkt))
-    return LIB.xs_fwd_l4_csum(p, len(b)), bytes(b)
+    return fn(p, len(b)), bytes(b)
+
+
+def l4_finish(pkt):
+    return l4_csum(pkt, LIB.xs_fwd_l4_csum_finish)
 
 
 def pseudo_only(pkt):
@@ -95,6 +100,39 @@ def test_udp4_without_checksum_untouched():
     p = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2, chksum=0) / Raw(b"abc")
     state, out = l4_csum(p)
     assert state == CSUM_NONE and out == raw(p)
+
+
+@pytest.mark.parametrize("pkt", FLOWS, ids=["tcp4", "udp4", "tcp6", "udp6"])
+def test_finish_completes_partial_and_leaves_the_rest_unread(pkt):
+    good = raw(pkt)
+    assert l4_finish(pseudo_only(pkt)) == (CSUM_COMPLETED, good)
+    assert l4_finish(pkt) == (CSUM_UNCHECKED, good)
+    p = pkt.__class__(good)
+    l4 = p[TCP] if TCP in p else p[UDP]
+    l4.chksum ^= 0x1234
+    assert l4_finish(p) == (CSUM_UNCHECKED, raw(p))
+
+
+def test_finish_udp4_without_checksum_untouched():
+    p = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1, dport=2, chksum=0) / Raw(b"abc")
+    assert l4_finish(p) == (CSUM_NONE, raw(p))
+
+
+def test_complete_checksum_equal_to_the_pseudo_header_sum_is_kept():
+    """A packet whose correct checksum happens to equal the pseudo-header sum
+    is complete: both functions must see that and change nothing."""
+    base = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=2000) / Raw(b"\0\0")
+    partial = pseudo_only(base)[UDP].chksum
+    udp = raw(base[UDP])[:6] + b"\0\0" + raw(base[UDP])[8:]
+    hdr = sum(int.from_bytes(udp[i:i + 2], "big") for i in range(0, 8, 2))
+    word = (-2 * partial - hdr) % 0xffff
+    p = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=2000, chksum=partial) / \
+        Raw(word.to_bytes(2, "big"))
+    recomputed = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=1000, dport=2000) / \
+        Raw(word.to_bytes(2, "big"))
+    assert IP(raw(recomputed))[UDP].chksum == partial      # scapy: it is correct
+    assert l4_csum(p) == (CSUM_VALID, raw(p))
+    assert l4_finish(p) == (CSUM_VALID, raw(p))
 
 
 @pytest.mark.parametrize("ttl", [64, 2, 255, 1, 0])

@@ -83,10 +83,15 @@ static uint32_t csum_off(uint8_t proto)
 	return proto == XS_PROTO_TCP ? TCP_CSUM_OFF : UDP_CSUM_OFF;
 }
 
-enum xs_csum_state xs_fwd_l4_csum(uint8_t *ip, uint32_t len)
+/*
+ * check_all: also tell a complete checksum from a bad one (a pass over
+ * L4); otherwise only a field holding the pseudo-header sum is summed.
+ */
+static enum xs_csum_state l4_csum(uint8_t *ip, uint32_t len, bool check_all)
 {
 	uint16_t field, partial, full;
 	uint32_t ps, co, sum;
+	bool pseudo_only;
 	struct l4 l;
 
 	if (!find_l4(ip, len, &l) ||
@@ -99,17 +104,30 @@ enum xs_csum_state xs_fwd_l4_csum(uint8_t *ip, uint32_t len)
 	if (l.proto == XS_PROTO_UDP && !field && xs_ip_version(ip, 1) == 4)
 		return XS_CSUM_NONE;		/* IPv4 UDP without checksum */
 	ps = pseudo_sum(ip, l.proto, l.len);
+	partial = (uint16_t)~xs_csum_fold(ps);
+	pseudo_only = field == partial || (field == 0 && partial == 0xffff);
+	if (!pseudo_only && !check_all)
+		return XS_CSUM_UNCHECKED;
 	sum = xs_csum_add(0, ip + l.off, l.len);	/* one pass over L4 */
 	if (!xs_csum_fold(csum_add32(ps, sum)))
 		return XS_CSUM_VALID;
-	partial = (uint16_t)~xs_csum_fold(ps);
-	if (field != partial && !(field == 0 && partial == 0xffff))
+	if (!pseudo_only)
 		return XS_CSUM_BAD;
 	full = xs_csum_fold(sum);
 	if (l.proto == XS_PROTO_UDP && !full)
 		full = 0xffff;			/* RFC 768: 0 means none */
 	memcpy(ip + l.off + co, &full, 2);
 	return XS_CSUM_COMPLETED;
+}
+
+enum xs_csum_state xs_fwd_l4_csum(uint8_t *ip, uint32_t len)
+{
+	return l4_csum(ip, len, true);
+}
+
+enum xs_csum_state xs_fwd_l4_csum_finish(uint8_t *ip, uint32_t len)
+{
+	return l4_csum(ip, len, false);
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), 16-bit words in wire order. */

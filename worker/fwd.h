@@ -18,6 +18,7 @@ enum xs_csum_state {
 	XS_CSUM_VALID = 1,	/* complete and correct: left alone */
 	XS_CSUM_COMPLETED = 2,	/* held only the pseudo-header sum: completed */
 	XS_CSUM_BAD = 3,	/* genuinely wrong: left alone for the receiver */
+	XS_CSUM_UNCHECKED = 4,	/* not a pseudo-header sum: left alone unread */
 };
 
 enum {
@@ -39,6 +40,14 @@ enum {
  * and so is a genuinely bad one.
  */
 enum xs_csum_state xs_fwd_l4_csum(uint8_t *ip, uint32_t len);
+/*
+ * The same for forwarding, without the cost of checking what it leaves
+ * alone: a field that does not hold the pseudo-header sum is complete or
+ * genuinely bad, either way not the router's to change, so the payload is
+ * not summed (XS_CSUM_UNCHECKED). The bytes written are those of
+ * xs_fwd_l4_csum() in every case.
+ */
+enum xs_csum_state xs_fwd_l4_csum_finish(uint8_t *ip, uint32_t len);
 /* Decrement TTL / hop limit (IPv4 checksum updated incrementally). */
 enum xs_drop xs_fwd_hop(uint8_t *ip, uint32_t len);
 /* Clamp the MSS option of a TCP SYN to mss; true if it changed. */

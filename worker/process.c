@@ -256,7 +256,7 @@ static bool outbound_prepare(struct xs_wthread *t, struct xs_wsock *s,
 			return false;
 		}
 	}
-	xs_fwd_l4_csum(pkt->data, pkt->len);
+	xs_fwd_l4_csum_finish(pkt->data, pkt->len);
 	xs_fwd_mss_clamp(pkt->data, pkt->len, t->w->cfg.mss_clamp);
 	return true;
 }
