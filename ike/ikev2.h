@@ -127,6 +127,9 @@ enum ikev2_integ {
 	IKEV2_INTEG_AES_XCBC_96 = 5,		/* aes-xcbc-96 */
 	IKEV2_INTEG_HMAC_SHA1_160 = 7,		/* hmac-sha1-160 */
 	IKEV2_INTEG_AES_CMAC_96 = 8,		/* aes-cmac-96 */
+	IKEV2_INTEG_AES_128_GMAC = 9,		/* aes-128-gmac */
+	IKEV2_INTEG_AES_192_GMAC = 10,		/* aes-192-gmac */
+	IKEV2_INTEG_AES_256_GMAC = 11,		/* aes-256-gmac */
 	IKEV2_INTEG_HMAC_SHA2_256_128 = 12,	/* hmac-sha2-256-128 */
 	IKEV2_INTEG_HMAC_SHA2_384_192 = 13,	/* hmac-sha2-384-192 */
 	IKEV2_INTEG_HMAC_SHA2_512_256 = 14,	/* hmac-sha2-512-256 */
