@@ -49,7 +49,8 @@ int ike_prop_format(const struct ike_sa_pld *sa, char *buf, size_t len);
  * proposals matches: same protocol, every transform type of either side
  * present in both with a transform (id and key length) in common, no
  * transform type we do not know, transforms with unknown attributes
- * ignored. In each type our first transform that the peer offers wins;
+ * ignored; a Child SA proposal without DH matches one that offers NONE
+ * among its groups (no PFS). In each type our first transform that the peer offers wins;
  * for DH, ke_group wins if both sides offer it (the group of the peer's
  * KE payload, 0 for none). chosen gets one proposal, numbered and with the
  * SPI as in the peer's. -1 with IKEV2_N_NO_PROPOSAL_CHOSEN if none matches.
