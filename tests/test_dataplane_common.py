@@ -322,8 +322,12 @@ def is_ipsec(p):
 
 
 def is_link_control(p):
-    """IPv6 neighbour discovery and MLD between the links' own addresses."""
+    """The links' own control traffic, never LAN data: IPv6 neighbour
+    discovery and MLD, and IGMP to the link-local 224.0.0.0/24 groups
+    (the kernel sends membership reports when an interface comes up)."""
     o = outer(p)
+    if isinstance(o, IP):
+        return o.proto == 2 and o.dst.startswith("224.0.0.")
     return isinstance(o, IPv6) and (o.nh == 58 or o.nh == 0) and \
         (o.dst.startswith("ff02:") or o.src.startswith("fe80:") or
          (o.nh == 58 and o.payload.type in ND_MLD))
