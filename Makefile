@@ -32,6 +32,7 @@ ENGINE_ASAN_OBJ := $(ENGINE_SRC:%.c=$(B)/asan/obj/%.o)
 ENGINE_HDR := $(wildcard engine/*.h maps/*.h)
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_HDR  := $(wildcard tests/unit/*.h)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 
@@ -112,7 +113,7 @@ $(B)/libxdpsec-engine.so: $(ENGINE_OBJ)
 	$(Q)$(CC) -shared -o $@ $^ $(LDLIBS_ENGINE)
 
 # --- unit tests (cmocka), plain and with ASan+UBSan -----------------------
-$(B)/tests/%: tests/unit/%.c $(B)/libxdpsec-engine.a $(ENGINE_HDR)
+$(B)/tests/%: tests/unit/%.c $(B)/libxdpsec-engine.a $(ENGINE_HDR) $(UNIT_HDR)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(B)/libxdpsec-engine.a -lcmocka $(LDLIBS_ENGINE)
@@ -122,7 +123,7 @@ $(B)/asan/obj/%.o: %.c $(ENGINE_HDR)
 	$(if $(Q),@echo "  CC-SAN  $<")
 	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
-$(B)/asan/tests/%: tests/unit/%.c $(ENGINE_ASAN_OBJ) $(ENGINE_HDR)
+$(B)/asan/tests/%: tests/unit/%.c $(ENGINE_ASAN_OBJ) $(ENGINE_HDR) $(UNIT_HDR)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC-SAN  $@")
 	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< -o $@ $(ENGINE_ASAN_OBJ) -lcmocka $(LDLIBS_ENGINE)
@@ -150,7 +151,7 @@ $(B)/libxdpsec-ike.so: $(IKE_OBJ) $(ENGINE_OBJ)
 
 $(B)/tests/test_ike_%: tests/unit/test_ike_%.c $(B)/libxdpsec-ike.a \
 		       $(B)/libxdpsec-engine.a $(ENGINE_HDR) $(IKE_HDR) \
-		       tests/unit/ike_test.h
+		       $(UNIT_HDR)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(B)/libxdpsec-ike.a \
@@ -158,7 +159,7 @@ $(B)/tests/test_ike_%: tests/unit/test_ike_%.c $(B)/libxdpsec-ike.a \
 
 $(B)/asan/tests/test_ike_%: tests/unit/test_ike_%.c $(IKE_ASAN_OBJ) \
 			    $(ENGINE_ASAN_OBJ) $(ENGINE_HDR) $(IKE_HDR) \
-			    tests/unit/ike_test.h
+			    $(UNIT_HDR)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC-SAN  $@")
 	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< -o $@ $(IKE_ASAN_OBJ) \

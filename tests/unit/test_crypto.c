@@ -14,32 +14,11 @@
 #include <cmocka.h>
 
 #include "engine/crypto.h"
+#include "unit_hex.h"
 
 enum { MAX_BYTES = 512 };
 
 /* A hex string decoded into a buffer with its length. */
-struct hexbuf {
-	uint8_t b[MAX_BYTES];
-	size_t len;
-};
-
-static void unhex(struct hexbuf *out, const char *hex)
-{
-	size_t n = strlen(hex);
-	size_t i;
-
-	assert_int_equal(n % 2, 0);
-	assert_true(n / 2 <= sizeof(out->b));
-	for (i = 0; i < n / 2; i++) {
-		char byte[3] = { hex[2 * i], hex[2 * i + 1], 0 };
-		char *end;
-
-		out->b[i] = (uint8_t)strtoul(byte, &end, 16);
-		assert_ptr_equal(end, byte + 2);
-	}
-	out->len = n / 2;
-}
-
 static void repeat(struct hexbuf *out, uint8_t byte, size_t len)
 {
 	memset(out->b, byte, len);

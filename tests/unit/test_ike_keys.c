@@ -16,27 +16,7 @@
 
 #include "ike/ikev2.h"
 #include "ike/keys.h"
-
-struct hexbuf {
-	uint8_t b[512];
-	size_t len;
-};
-
-static void unhex(struct hexbuf *out, const char *hex)
-{
-	size_t n = strlen(hex), i;
-
-	assert_int_equal(n % 2, 0);
-	assert_true(n / 2 <= sizeof(out->b));
-	for (i = 0; i < n / 2; i++) {
-		char byte[3] = { hex[2 * i], hex[2 * i + 1], 0 };
-		char *end;
-
-		out->b[i] = (uint8_t)strtoul(byte, &end, 16);
-		assert_ptr_equal(end, byte + 2);
-	}
-	out->len = n / 2;
-}
+#include "unit_hex.h"
 
 /* Ni = 10..2f, Nr = 80..9f, g^ir = 32 x 5a, SPIs below. */
 static uint8_t ni_b[32], nr_b[32], gir_b[32];
