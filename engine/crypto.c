@@ -621,3 +621,16 @@ int xs_random(void *p, size_t len)
 		return -1;
 	return RAND_bytes(p, (int)len) == 1 ? 0 : -1;
 }
+
+size_t xs_sha1(const struct xs_buf *in, int nin, uint8_t out[XS_SHA1_LEN])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int dl = 0;
+	int ok = ctx && nin >= 0 && EVP_DigestInit_ex2(ctx, EVP_sha1(), NULL);
+
+	for (int i = 0; ok && i < nin; i++)
+		ok = EVP_DigestUpdate(ctx, in[i].p, in[i].len);
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &dl);
+	EVP_MD_CTX_free(ctx);
+	return ok ? dl : 0;
+}

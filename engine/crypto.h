@@ -91,5 +91,9 @@ int xs_ct_equal(const void *a, const void *b, size_t len);
 void xs_wipe(void *p, size_t len);
 /* Cryptographically random bytes; 0 on success. */
 int xs_random(void *p, size_t len);
+/* SHA-1 of the concatenated pieces (IKEv2 NAT detection hashes, RFC 7296
+ * 2.23); returns XS_SHA1_LEN, 0 on error. */
+enum { XS_SHA1_LEN = 20 };
+size_t xs_sha1(const struct xs_buf *in, int nin, uint8_t out[XS_SHA1_LEN]);
 
 #endif
