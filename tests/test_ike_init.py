@@ -22,7 +22,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns import Netns, wait_for  # noqa: E402
-from test_ike_codec import K, SWANCTL_CONF, charon_ns, decode  # noqa: E402,F401
+from test_ike_codec import K, SWANCTL_CONF, Msg, charon_ns, decode  # noqa: E402,F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "build", "tests", "ike", "ike_init_tool")
@@ -52,6 +52,15 @@ def peer(charon_ns):
         subprocess.run(["ip", "netns", "del", name], check=False)
 
 
+def start_tool(ours, prop):
+    tool = ours.popen([TOOL, prop, OUR_IP, "15000"], stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True)
+    # the tool is up once its sockets are bound
+    wait_for(lambda: tool.poll() is not None or ":500 " in ours.run(
+        ["ss", "-Hnlu", "sport", "=", ":500"]).stdout, timeout=10, what="the tool's socket")
+    return tool
+
+
 def run_exchange(peer, theirs, ours_prop):
     """Loads charon with proposal string theirs, initiates, and returns the
     tool's JSON lines (it answers with ours_prop) and charon's log."""
@@ -62,14 +71,9 @@ def run_exchange(peer, theirs, ours_prop):
     assert conf != SWANCTL_CONF
     (d / "swanctl" / "swanctl.conf").write_text(conf)
     swanctl("--load-all")
-    tool = ours.popen([TOOL, ours_prop, OUR_IP, "15000"], stdout=subprocess.PIPE,
-                      stderr=subprocess.PIPE, text=True)
+    tool = start_tool(ours, ours_prop)
     init = None
     try:
-        # the tool is up once its sockets are bound
-        wait_for(lambda: tool.poll() is not None or ":500 " in ours.run(
-            ["ss", "-Hnlu", "sport", "=", ":500"]).stdout, timeout=10,
-            what="the tool's socket")
         init = ns.popen(["swanctl", "--initiate", "--child", "net", "--timeout", "20",
                          "--uri", f"unix://{d}/run/charon.vici"], stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
@@ -182,3 +186,52 @@ def test_no_proposal_chosen_charon_gives_up(peer, tmp_path):
     log = d / "charon.log"
     wait_for(lambda: "received NO_PROPOSAL_CHOSEN notify error" in log.read_text(),
              timeout=10, what="charon's log of our NO_PROPOSAL_CHOSEN")
+
+
+SEND_CODE = """
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(10)
+s.sendto(bytes.fromhex(sys.argv[1]), (sys.argv[2], 500))
+print(s.recv(65535).hex())
+"""
+
+
+def x25519_request(ke):
+    m = Msg("EXCHANGE_IKE_SA_INIT")
+    m.sa([("PROTO_IKE", b"", [("ENCR", "ENCR_AES_GCM_16", 256),
+                              ("PRF", "PRF_HMAC_SHA2_256", 0), ("DH", "DH_CURVE25519", 0)])])
+    m.ke("DH_CURVE25519", ke)
+    m.nonce(bytes(range(32)))
+    return m.bytes()
+
+
+@pytest.mark.parametrize("case", ["short-ke", "truncated", "no-nonce"])
+def test_malformed_gets_invalid_syntax(peer, tmp_path, case):
+    """Malformed requests from a plain socket in charon's namespace: the
+    answer is INVALID_SYNTAX with a zero responder SPI, and no SA."""
+    ns, _, _, ours = peer
+    good = x25519_request(bytes(range(1, 33)))
+    if case == "short-ke":
+        msg = x25519_request(bytes(range(1, 32)))
+    elif case == "truncated":
+        msg = good[:-1]
+    else:
+        m = Msg("EXCHANGE_IKE_SA_INIT")
+        m.ke("DH_CURVE25519", bytes(range(1, 33)))
+        msg = m.bytes()
+    tool = start_tool(ours, "aes256gcm16-prfsha256-x25519")
+    try:
+        reply = ns.python(SEND_CODE, msg.hex(), OUR_IP).stdout.strip()
+        out, errs = tool.communicate(timeout=20)
+    finally:
+        if tool.poll() is None:
+            tool.kill()
+            tool.wait()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert tool.returncode == 0 and len(lines) == 1, (lines, errs)
+    assert lines[0]["result"] == 1 and lines[0]["notify"] == K["N_INVALID_SYNTAX"], lines
+    assert reply == lines[0]["response"]
+    refused = decode(bytes.fromhex(reply), tmp=tmp_path)
+    assert refused["ok"] and refused["spi_r"] == "0" * 16 and refused["flags"] == 0x20
+    assert [(n["name"], n["data"]) for n in refused["notify"]] == [("invalid-syntax", "")]
