@@ -1,0 +1,191 @@
+"""Dataplane combinations not covered by test_dataplane_tunnel/rekey.
+
+- rekey under traffic of the reverse direction (lanB -> lanA, IPv4), and of
+  the forward direction over IPv6 (inner and outer), in the documented order
+  (docs/operations.md); no numbered datagram may be lost.
+- the NAT topology over IPv6 (nftables masquerades IPv6 too): ESP in UDP
+  4500, only that between the NAT and gwB, scapy decrypts it to lanA's pings.
+- host to host transport mode with ESP in UDP 4500, and with AH: ping and a
+  TCP transfer; the wire carries only UDP 4500 ESP, resp. only AH, and scapy
+  decrypts/verifies it with the configured keys.
+"""
+from scapy.layers.inet import ICMP, UDP
+from scapy.layers.inet6 import ICMPv6EchoRequest
+from scapy.layers.ipsec import AH, ESP
+
+from netns import _read_until, topology, wait_for, wan_tap
+from test_dataplane_common import (Peer, Tunnel, UdpReceiver, assert_echo_requests_match,
+                                   assert_only_ipsec, decrypt_all, echo_key, gw2gw_tunnel,
+                                   host, lan_sels, outer, ping_all, tcp_transfer, udp_send,
+                                   warm_up)
+
+COUNT = 2000
+RATE = 1000.0
+
+
+def sa_get(peer, dst, spi):
+    return peer.d.js("state", "get", "dst", dst, "proto", "esp", "spi", hex(spi))
+
+
+def rekey_under_traffic(t, tun, direction, fam, port):
+    """Numbered UDP from the sending side's LAN to the other's while the SA
+    of that direction is replaced: new inbound, new outbound, old outbound
+    deleted, old inbound deleted once the new one carries traffic."""
+    for sel_a, sel_b in lan_sels(t, (fam,)):
+        tun.protect(sel_a, sel_b)
+    warm_up(t.lanA, t[f"LANB_{fam}"])
+    warm_up(t.lanB, t[f"LANA_{fam}"])
+    if direction == "ab":
+        tx_peer, rx_peer, src_lan, dst_lan, reqid = tun.a, tun.b, t.lanA, t.lanB, 1
+        dst_addr = t[f"LANB_{fam}"]
+    else:
+        tx_peer, rx_peer, src_lan, dst_lan, reqid = tun.b, tun.a, t.lanB, t.lanA, 2
+        dst_addr = t[f"LANA_{fam}"]
+    old = tun.spi[direction]
+    new = old + 1
+    rx = UdpReceiver(dst_lan, dst_addr, port, COUNT)
+    try:
+        tx = udp_send(src_lan, dst_addr, port, COUNT, rate=RATE, wait=False)
+        _read_until(tx, b"QUARTER", 20)
+        assert sa_get(rx_peer, rx_peer.local, old)["packets"] > 0
+        rx_peer.d.cli(*tun.sa_words(new, rx_peer.remote, rx_peer.local, reqid,
+                                    ["replay-window", "64"]))
+        tx_peer.d.cli(*tun.sa_words(new, tx_peer.local, tx_peer.remote, reqid))
+        slot = sa_get(tx_peer, tx_peer.remote, new)["slot"]
+        out_pol = [p for p in tx_peer.d.js("policy", "list") if p["dir"] == "out" and
+                   p["sa_slot"] == slot]
+        assert len(out_pol) == 1, tx_peer.d.js("policy", "list")
+        tx_peer.d.cli("state", "delete", "dst", tx_peer.remote, "proto", "esp",
+                      "spi", hex(old))
+        wait_for(lambda: sa_get(rx_peer, rx_peer.local, new)["packets"] > 0, timeout=10,
+                 what="traffic on the new SA")
+        rx_peer.d.cli("state", "delete", "dst", rx_peer.local, "proto", "esp",
+                      "spi", hex(old))
+        assert tx.wait(timeout=30) == 0
+        got = rx.result()
+    finally:
+        rx.close()
+    missing = sorted(set(range(COUNT)) - set(got))
+    assert not missing and len(got) == COUNT, f"lost {len(missing)}: {missing[:20]}"
+    new_sa = sa_get(rx_peer, rx_peer.local, new)
+    assert 0 < new_sa["packets"] < COUNT and new_sa["drops"] == 0
+    worker = rx_peer.d.stats()["worker"]["drops"]
+    assert worker["unknown-spi"] == 0 and worker["replay"] == 0
+
+
+def test_rekey_reverse_direction_under_traffic_loses_nothing():
+    with gw2gw_tunnel("IP4") as (t, tun):
+        rekey_under_traffic(t, tun, "ba", "IP4", 7101)
+
+
+def test_rekey_ipv6_under_traffic_loses_nothing():
+    with gw2gw_tunnel("IP6") as (t, tun):
+        rekey_under_traffic(t, tun, "ab", "IP6", 7102)
+
+
+def lan_addrs(t):
+    return [t[f"{k}_{f}"] for k in ("LANA", "LANB") for f in ("IP4", "IP6")]
+
+
+def test_nat_espinudp_ipv6():
+    """gwA behind the NAT over IPv6: gwB's SAs name the NAT's public IPv6
+    address; between NAT and gwB only UDP 4500 ESP, decrypted to lanA's
+    IPv6 pings byte for byte (hop limit one lower)."""
+    with topology("nat") as t:
+        a = Peer(t.gwA, "a", t["GWA_WAN_IF"], t["GWA_LAN_IF"], t["GWA_WAN_IP6"],
+                 t["GWB_WAN_IP6"])
+        b = Peer(t.gwB, "b", t["GWB_WAN_IF"], t["GWB_LAN_IF"], t["GWB_WAN_IP6"],
+                 t["NAT_OUT_IP6"])
+        tun = Tunnel(a, b, "gcm", encap=True, spi_ab=0x5001, spi_ba=0x6001)
+        try:
+            tun.start()
+            tun.add_sas()
+            for sel_a, sel_b in lan_sels(t, ("IP6",)):
+                tun.protect(sel_a, sel_b)
+            warm_up(t.lanA, t["LANB_IP6"])
+            with t.nat.capture(t["NAT_OUT_IF"]) as wire, \
+                    t.lanA.capture(t["LANA_IF"], "icmp6") as sent:
+                ping_all(t.lanA, t["LANB_IP6"], count=5)
+                tcp_transfer(t.lanA, t.lanB, t["LANB_IP6"], port=5103, nbytes=20000)
+            pkts = assert_only_ipsec(wire, lan_addrs(t) + [t["GWA_WAN_IP6"]])
+            assert pkts and all(UDP in p and p[UDP].dport == 4500 for p in pkts)
+            nat_addr = t["NAT_OUT_IP6"]
+            assert {outer(p).src for p in pkts} == {nat_addr, b.local}
+            inner = decrypt_all(tun.scapy_sa("ab", nat_addr, b.local), pkts, nat_addr)
+            back = decrypt_all(tun.scapy_sa("ba", b.local, nat_addr), pkts, b.local)
+            assert len(back) >= 5
+            mac = t.lanA.mac(t["LANA_IF"])
+            assert assert_echo_requests_match([p for p in sent.stop() if p.src == mac],
+                                              inner) == 5
+        finally:
+            tun.stop()
+
+
+def h2h_transport(t, alg_name, encap):
+    a = Peer(t.hostA, "a", t["HOSTA_IF"], None, t["HOSTA_IP4"], t["HOSTB_IP4"])
+    b = Peer(t.hostB, "b", t["HOSTB_IF"], None, t["HOSTB_IP4"], t["HOSTA_IP4"])
+    return Tunnel(a, b, alg_name, mode="transport", encap=encap,
+                  spi_ab=0x7001, spi_ba=0x8001)
+
+
+def run_h2h(t, tun):
+    """Starts and keys tun, pings both ways and a TCP transfer A -> B;
+    returns (IPsec packets of the wire, what hostA's stack sent)."""
+    tun.start()
+    tun.add_sas()
+    tun.protect(host(t["HOSTA_IP4"]), host(t["HOSTB_IP4"]), in_dir="in")
+    warm_up(t.hostA, t["HOSTB_IP4"])
+    with t.wan.capture(t["WAN_TAP_IF"]) as wire, \
+            t.hostA.capture("xsi-" + tun.a.d.name, "icmp") as sent:
+        ping_all(t.hostA, t["HOSTB_IP4"])
+        ping_all(t.hostB, t["HOSTA_IP4"])
+        tcp_transfer(t.hostA, t.hostB, t["HOSTB_IP4"], port=5104, nbytes=50000)
+    pkts = assert_only_ipsec(wire, [])
+    mine = [p for p in sent.stop() if echo_key(p) and echo_key(p)[0] == t["HOSTA_IP4"]]
+    return pkts, mine
+
+
+def icmp_echo(p):
+    return p[ICMP] if ICMP in p else p[ICMPv6EchoRequest]
+
+
+def test_h2h_transport_espinudp():
+    """Transport ESP in UDP 4500: only that on the wire; scapy decrypts the
+    echo requests hostA sent to the same ICMP bytes (the IP header of a
+    transport SA's packet is the outer one, so ICMP is what is compared)."""
+    with topology("h2h") as t, wan_tap(t, "HOSTA", "HOSTB"):
+        tun = h2h_transport(t, "gcm", True)
+        try:
+            pkts, sent = run_h2h(t, tun)
+            assert all(UDP in p and p[UDP].sport == 4500 and p[UDP].dport == 4500
+                       for p in pkts), [p.summary() for p in pkts[:3]]
+            inner = decrypt_all(tun.scapy_sa("ab", tun.a.local, tun.b.local), pkts,
+                                tun.a.local)
+            back = decrypt_all(tun.scapy_sa("ba", tun.b.local, tun.a.local), pkts,
+                               tun.b.local)
+            assert len(inner) > 40 and len(back) > 3
+            got = {echo_key(p): bytes(icmp_echo(p)) for p in inner if echo_key(p)}
+            assert len(sent) == 3
+            for p in sent:
+                assert got.get(echo_key(p)) == bytes(icmp_echo(p)), echo_key(p)
+        finally:
+            tun.stop()
+
+
+def test_h2h_transport_ah():
+    """Transport AH (HMAC-SHA-256-128): only AH on the wire, scapy verifies
+    every ICV and the echo requests come out byte for byte."""
+    with topology("h2h") as t, wan_tap(t, "HOSTA", "HOSTB"):
+        tun = h2h_transport(t, "ah", False)
+        try:
+            pkts, sent = run_h2h(t, tun)
+            assert all(AH in p and ESP not in p for p in pkts), \
+                [p.summary() for p in pkts[:3]]
+            inner = decrypt_all(tun.scapy_sa("ab", tun.a.local, tun.b.local), pkts,
+                                tun.a.local)
+            back = decrypt_all(tun.scapy_sa("ba", tun.b.local, tun.a.local), pkts,
+                               tun.b.local)
+            assert len(inner) > 40 and len(back) > 3
+            assert assert_echo_requests_match(sent, inner, hop=0) == 3
+        finally:
+            tun.stop()
