@@ -5,10 +5,11 @@
   (docs/operations.md); no numbered datagram may be lost.
 - the NAT topology over IPv6 (nftables masquerades IPv6 too): ESP in UDP
   4500, only that between the NAT and gwB, scapy decrypts it to lanA's pings.
-- host to host transport mode with ESP in UDP 4500, and with AH: ping and a
-  TCP transfer; the wire carries only UDP 4500 ESP, resp. only AH, and scapy
-  decrypts/verifies it with the configured keys.
+- host to host transport mode (IPv4 and IPv6) with ESP in UDP 4500, and with
+  AH: ping and a TCP transfer; the wire carries only UDP 4500 ESP, resp. only
+  AH, and scapy decrypts/verifies it with the configured keys.
 """
+import pytest
 from scapy.layers.inet import ICMP, UDP
 from scapy.layers.inet6 import ICMPv6EchoRequest
 from scapy.layers.ipsec import AH, ESP
@@ -121,27 +122,27 @@ def test_nat_espinudp_ipv6():
             tun.stop()
 
 
-def h2h_transport(t, alg_name, encap):
-    a = Peer(t.hostA, "a", t["HOSTA_IF"], None, t["HOSTA_IP4"], t["HOSTB_IP4"])
-    b = Peer(t.hostB, "b", t["HOSTB_IF"], None, t["HOSTB_IP4"], t["HOSTA_IP4"])
+def h2h_transport(t, alg_name, encap, fam):
+    a = Peer(t.hostA, "a", t["HOSTA_IF"], None, t[f"HOSTA_{fam}"], t[f"HOSTB_{fam}"])
+    b = Peer(t.hostB, "b", t["HOSTB_IF"], None, t[f"HOSTB_{fam}"], t[f"HOSTA_{fam}"])
     return Tunnel(a, b, alg_name, mode="transport", encap=encap,
                   spi_ab=0x7001, spi_ba=0x8001)
 
 
-def run_h2h(t, tun):
+def run_h2h(t, tun, fam):
     """Starts and keys tun, pings both ways and a TCP transfer A -> B;
-    returns (IPsec packets of the wire, what hostA's stack sent)."""
+    returns (IPsec packets of the wire, the echo requests hostA's stack sent)."""
     tun.start()
     tun.add_sas()
-    tun.protect(host(t["HOSTA_IP4"]), host(t["HOSTB_IP4"]), in_dir="in")
-    warm_up(t.hostA, t["HOSTB_IP4"])
+    tun.protect(host(t[f"HOSTA_{fam}"]), host(t[f"HOSTB_{fam}"]), in_dir="in")
+    warm_up(t.hostA, t[f"HOSTB_{fam}"])
     with t.wan.capture(t["WAN_TAP_IF"]) as wire, \
-            t.hostA.capture("xsi-" + tun.a.d.name, "icmp") as sent:
-        ping_all(t.hostA, t["HOSTB_IP4"])
-        ping_all(t.hostB, t["HOSTA_IP4"])
-        tcp_transfer(t.hostA, t.hostB, t["HOSTB_IP4"], port=5104, nbytes=50000)
+            t.hostA.capture("xsi-" + tun.a.d.name, "icmp or icmp6") as sent:
+        ping_all(t.hostA, t[f"HOSTB_{fam}"])
+        ping_all(t.hostB, t[f"HOSTA_{fam}"])
+        tcp_transfer(t.hostA, t.hostB, t[f"HOSTB_{fam}"], port=5104, nbytes=50000)
     pkts = assert_only_ipsec(wire, [])
-    mine = [p for p in sent.stop() if echo_key(p) and echo_key(p)[0] == t["HOSTA_IP4"]]
+    mine = [p for p in sent.stop() if echo_key(p) and echo_key(p)[0] == t[f"HOSTA_{fam}"]]
     return pkts, mine
 
 
@@ -149,14 +150,15 @@ def icmp_echo(p):
     return p[ICMP] if ICMP in p else p[ICMPv6EchoRequest]
 
 
-def test_h2h_transport_espinudp():
+@pytest.mark.parametrize("fam", ["IP4", "IP6"])
+def test_h2h_transport_espinudp(fam):
     """Transport ESP in UDP 4500: only that on the wire; scapy decrypts the
     echo requests hostA sent to the same ICMP bytes (the IP header of a
     transport SA's packet is the outer one, so ICMP is what is compared)."""
     with topology("h2h") as t, wan_tap(t, "HOSTA", "HOSTB"):
-        tun = h2h_transport(t, "gcm", True)
+        tun = h2h_transport(t, "gcm", True, fam)
         try:
-            pkts, sent = run_h2h(t, tun)
+            pkts, sent = run_h2h(t, tun, fam)
             assert all(UDP in p and p[UDP].sport == 4500 and p[UDP].dport == 4500
                        for p in pkts), [p.summary() for p in pkts[:3]]
             inner = decrypt_all(tun.scapy_sa("ab", tun.a.local, tun.b.local), pkts,
@@ -172,13 +174,14 @@ def test_h2h_transport_espinudp():
             tun.stop()
 
 
-def test_h2h_transport_ah():
+@pytest.mark.parametrize("fam", ["IP4", "IP6"])
+def test_h2h_transport_ah(fam):
     """Transport AH (HMAC-SHA-256-128): only AH on the wire, scapy verifies
     every ICV and the echo requests come out byte for byte."""
     with topology("h2h") as t, wan_tap(t, "HOSTA", "HOSTB"):
-        tun = h2h_transport(t, "ah", False)
+        tun = h2h_transport(t, "ah", False, fam)
         try:
-            pkts, sent = run_h2h(t, tun)
+            pkts, sent = run_h2h(t, tun, fam)
             assert all(AH in p and ESP not in p for p in pkts), \
                 [p.summary() for p in pkts[:3]]
             inner = decrypt_all(tun.scapy_sa("ab", tun.a.local, tun.b.local), pkts,
