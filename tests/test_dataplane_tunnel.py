@@ -20,7 +20,7 @@ from scapy.layers.inet6 import IPv6
 from netns import topology, wan_tap
 from test_dataplane_common import (Peer, Tunnel, alg, assert_echo_requests_match,
                                    assert_only_ipsec, decrypt_all, gw2gw_tunnel,
-                                   host, lan_sels, ping_all, tcp_transfer, udp_roundtrip,
+                                   host, lan_sels, outer, ping_all, tcp_transfer, udp_roundtrip,
                                    warm_up, wire_seqs)
 
 CASES = [
@@ -114,29 +114,32 @@ def test_h2h_transport():
             tun4.stop()
 
 
-def test_nat_espinudp():
+@pytest.mark.parametrize("fam,icmp,port", [("IP4", "icmp", 5003), ("IP6", "icmp6", 5103)])
+def test_nat_espinudp(fam, icmp, port):
     """gwA behind a masquerading NAT: ESP in UDP 4500; gwB's SAs name the
     NAT's public address, as gwB sees its peer. Seen between NAT and gwB:
-    only UDP 4500 ESP from the NAT's address, decrypted to lanA's pings."""
+    only UDP 4500 ESP between the NAT's address and gwB, decrypted to lanA's
+    pings byte for byte (TTL/hop limit one lower)."""
     with topology("nat") as t:
-        a = Peer(t.gwA, "a", t["GWA_WAN_IF"], t["GWA_LAN_IF"], t["GWA_WAN_IP4"],
-                 t["GWB_WAN_IP4"])
-        b = Peer(t.gwB, "b", t["GWB_WAN_IF"], t["GWB_LAN_IF"], t["GWB_WAN_IP4"],
-                 t["NAT_OUT_IP4"])
+        a = Peer(t.gwA, "a", t["GWA_WAN_IF"], t["GWA_LAN_IF"], t[f"GWA_WAN_{fam}"],
+                 t[f"GWB_WAN_{fam}"])
+        b = Peer(t.gwB, "b", t["GWB_WAN_IF"], t["GWB_LAN_IF"], t[f"GWB_WAN_{fam}"],
+                 t[f"NAT_OUT_{fam}"])
         tun = Tunnel(a, b, "gcm", encap=True)
         try:
             tun.start()
             tun.add_sas()
-            for sel_a, sel_b in lan_sels(t, ("IP4",)):
+            for sel_a, sel_b in lan_sels(t, (fam,)):
                 tun.protect(sel_a, sel_b)
-            warm_up(t.lanA, t["LANB_IP4"])
+            warm_up(t.lanA, t[f"LANB_{fam}"])
             with t.nat.capture(t["NAT_OUT_IF"]) as wire, \
-                    t.lanA.capture(t["LANA_IF"], "icmp") as sent:
-                ping_all(t.lanA, t["LANB_IP4"], count=5)
-                tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5003, nbytes=20000)
-            pkts = assert_only_ipsec(wire, lan_addrs(t) + [t["GWA_WAN_IP4"]])
-            assert all(UDP in p and p[UDP].dport == 4500 for p in pkts)
-            nat_addr = t["NAT_OUT_IP4"]
+                    t.lanA.capture(t["LANA_IF"], icmp) as sent:
+                ping_all(t.lanA, t[f"LANB_{fam}"], count=5)
+                tcp_transfer(t.lanA, t.lanB, t[f"LANB_{fam}"], port=port, nbytes=20000)
+            pkts = assert_only_ipsec(wire, lan_addrs(t) + [t[f"GWA_WAN_{fam}"]])
+            assert pkts and all(UDP in p and p[UDP].dport == 4500 for p in pkts)
+            nat_addr = t[f"NAT_OUT_{fam}"]
+            assert {outer(p).src for p in pkts} == {nat_addr, b.local}
             inner = decrypt_all(tun.scapy_sa("ab", nat_addr, b.local), pkts, nat_addr)
             back = decrypt_all(tun.scapy_sa("ba", b.local, nat_addr), pkts, b.local)
             assert len(back) >= 5
