@@ -46,7 +46,7 @@ struct conf {
 static const char *const sa_keys[] = {
 	"src", "dst", "proto", "spi", "mode", "reqid", "replay-window", "aead",
 	"enc", "auth", "auth-trunc", "flag", "encap", "sel", "limit", "dir",
-	"tfcpad", NULL
+	"tfcpad", "backend", "offload", NULL
 };
 static const char *const pol_keys[] = {
 	"src", "dst", "proto", "sport", "dport", "dir", "priority", "action",

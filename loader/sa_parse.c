@@ -7,6 +7,7 @@
 #include "loader/args.h"
 #include "loader/sa_parse.h"
 #include "loader/xdpsec.h"
+#include "maps/sad.h"
 #include "maps/types.h"
 
 /* Linux crypto names and truncations -> IKEv2 transforms. */
@@ -325,6 +326,54 @@ static int kw_tfcpad(struct sa_parse *p)
 	return 0;
 }
 
+static int kw_backend(struct sa_parse *p)
+{
+	const char *v = xs_arg_value(&p->a);
+
+	if (!v)
+		return -1;
+	if (strcmp(v, "kernel") && strcmp(v, "afxdp"))
+		return xs_why(p->a.why, "unknown backend '%s' (want kernel or afxdp)", v);
+	p->r->backend_set = true;
+	p->r->backend = strcmp(v, "kernel") ? XS_BACKEND_AFXDP : XS_BACKEND_KERNEL;
+	return 0;
+}
+
+static bool offload_kind(struct xs_sa_req *r, const char *w)
+{
+	if (strcmp(w, "crypto") && strcmp(w, "packet"))
+		return false;
+	r->offload = strcmp(w, "packet") ? XS_OFFLOAD_CRYPTO : XS_OFFLOAD_PACKET;
+	return true;
+}
+
+/* offload [crypto|packet] dev IF dir in|out [crypto|packet] (iproute2). */
+static int kw_offload(struct sa_parse *p)
+{
+	struct xs_sa_req *r = p->r;
+	const char *dev, *dir;
+
+	r->offload = XS_OFFLOAD_CRYPTO;
+	if (xs_arg_more(&p->a) && offload_kind(r, p->a.argv[p->a.i]))
+		xs_arg_word(&p->a);
+	if (!xs_arg_more(&p->a) || strcmp(xs_arg_word(&p->a), "dev"))
+		return xs_why(p->a.why, "'offload' wants [crypto|packet] dev IF dir in|out");
+	if (!(dev = xs_arg_value(&p->a)))
+		return -1;
+	if (!*dev || strlen(dev) >= sizeof(r->offload_dev))
+		return xs_why(p->a.why, "bad offload device '%s'", dev);
+	snprintf(r->offload_dev, sizeof(r->offload_dev), "%s", dev);
+	if (!xs_arg_more(&p->a) || strcmp(xs_arg_word(&p->a), "dir") ||
+	    !(dir = xs_arg_value(&p->a)))
+		return xs_why(p->a.why, "'offload dev %s' wants dir in|out", dev);
+	if (strcmp(dir, "in") && strcmp(dir, "out"))
+		return xs_why(p->a.why, "unknown offload dir '%s' (want in or out)", dir);
+	r->offload_dir = strcmp(dir, "in") ? XS_DIR_OUT : XS_DIR_IN;
+	if (xs_arg_more(&p->a) && offload_kind(r, p->a.argv[p->a.i]))
+		xs_arg_word(&p->a);
+	return 0;
+}
+
 static int one_keyword(struct sa_parse *p, const char *w)
 {
 	struct xs_sa_cfg *c = &p->r->cfg;
@@ -358,6 +407,10 @@ static int one_keyword(struct sa_parse *p, const char *w)
 		return kw_dir(p);
 	if (!strcmp(w, "tfcpad"))
 		return kw_tfcpad(p);
+	if (!strcmp(w, "backend"))
+		return kw_backend(p);
+	if (!strcmp(w, "offload"))
+		return kw_offload(p);
 	return xs_why(p->a.why, "unknown keyword '%s'", shown(w));
 }
 

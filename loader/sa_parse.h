@@ -11,6 +11,13 @@
 
 enum { XS_DIR_AUTO = 0xff };		/* decide by the local addresses */
 
+/* Kernel backend: hand the SA's crypto (or whole packets) to a NIC. */
+enum xs_offload {
+	XS_OFFLOAD_NONE = 0,
+	XS_OFFLOAD_CRYPTO = 1,		/* offload crypto dev IF dir D */
+	XS_OFFLOAD_PACKET = 2,		/* offload packet dev IF dir D */
+};
+
 struct xs_sa_req {
 	struct xs_sa_cfg cfg;		/* dir may be XS_DIR_AUTO */
 	uint32_t reqid;
@@ -18,6 +25,11 @@ struct xs_sa_req {
 	uint8_t sel_family;		/* 0: no selector */
 	uint8_t sel_src_len, sel_dst_len;
 	uint8_t sel_src[16], sel_dst[16];
+	bool backend_set;		/* false: the instance's backend */
+	uint8_t backend;		/* enum xs_sa_backend (maps/sad.h) */
+	uint8_t offload;		/* enum xs_offload */
+	uint8_t offload_dir;		/* XS_DIR_IN or XS_DIR_OUT */
+	char offload_dev[16];		/* IF_NAMESIZE */
 };
 
 /* The SA's identity, as in `ip xfrm state delete|get`. */
