@@ -125,12 +125,13 @@ static uint32_t exthdr_len(const uint8_t *p, uint32_t len, uint32_t off,
 	return off + n > len ? 0 : n;
 }
 
-bool xs_ipv6_skip_exthdrs(const uint8_t *p, uint32_t len, uint32_t *off,
-			  uint8_t *proto)
+bool xs_ipv6_upper_layer(const uint8_t *p, uint32_t len, uint32_t *off,
+			 uint8_t *proto, bool *later_frag)
 {
 	uint32_t o = XS_IPV6_HDR_LEN;
 	uint8_t nh;
 
+	*later_frag = false;
 	if (len < XS_IPV6_HDR_LEN)
 		return false;
 	nh = p[6];
@@ -139,12 +140,24 @@ bool xs_ipv6_skip_exthdrs(const uint8_t *p, uint32_t len, uint32_t *off,
 
 		if (!n)
 			return false;
+		*later_frag = nh == IPPROTO_FRAGMENT &&
+			      (xs_get16(p + o + 2) & 0xfff8);
 		nh = p[o];
 		o += n;
+		if (*later_frag)
+			break;
 	}
 	*off = o;
 	*proto = nh;
 	return true;
+}
+
+bool xs_ipv6_skip_exthdrs(const uint8_t *p, uint32_t len, uint32_t *off,
+			  uint8_t *proto)
+{
+	bool later_frag;
+
+	return xs_ipv6_upper_layer(p, len, off, proto, &later_frag);
 }
 
 bool xs_ipv6_insert_point(const uint8_t *p, uint32_t len, uint32_t *off,

@@ -91,6 +91,12 @@ bool xs_ipv6_insert_point(const uint8_t *p, uint32_t len, uint32_t *off,
  */
 bool xs_ipv6_skip_exthdrs(const uint8_t *p, uint32_t len, uint32_t *off,
 			  uint8_t *proto);
+/*
+ * The same, but stop after the fragment header of a non-first fragment
+ * (*later_frag set): what follows it is data, not the next header.
+ */
+bool xs_ipv6_upper_layer(const uint8_t *p, uint32_t len, uint32_t *off,
+			 uint8_t *proto, bool *later_frag);
 
 struct xs_sa;
 /* outer.c APIs: */

@@ -35,8 +35,8 @@ struct xs_iface {
 struct xs_sa_rec {
 	uint64_t order;			/* install order; 0: slot unused */
 	bool keyed;			/* the running worker has its keys */
-	uint8_t sel_family, sel_src_len, sel_dst_len;
-	uint8_t sel_src[16], sel_dst[16];
+	uint8_t nsel;			/* inbound selectors (worker/selector.h) */
+	struct xs_sa_sel sel[XS_SA_SEL_MAX];
 };
 
 struct xs_daemon {

@@ -14,7 +14,7 @@ static const struct { const char *name; uint8_t num; } protos[] = {
 	{ "icmp", XS_PROTO_ICMP }, { "tcp", XS_PROTO_TCP },
 	{ "udp", XS_PROTO_UDP }, { "ipv6-icmp", XS_PROTO_ICMPV6 },
 	{ "icmpv6", XS_PROTO_ICMPV6 }, { "esp", XS_PROTO_ESP },
-	{ "ah", XS_PROTO_AH },
+	{ "ah", XS_PROTO_AH }, { "sctp", 132 }, { "udplite", 136 },
 };
 
 const char *xs_pol_dir_name(unsigned dir)
@@ -58,23 +58,32 @@ static int kw_prefix(struct pol_parse *p, bool src)
 	return 0;
 }
 
-static int kw_proto(struct pol_parse *p)
+int xs_proto_parse(const char *v, const char *what, uint8_t *proto,
+		   char *why)
 {
-	const char *v = xs_arg_value(&p->a);
 	uint32_t n;
 	size_t i;
 
-	if (!v)
-		return -1;
 	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
 		if (!strcmp(protos[i].name, v)) {
-			p->r->pol.proto = protos[i].num;
+			*proto = protos[i].num;
 			return 0;
 		}
-	if (xs_parse_u32(v, "proto", &n, p->a.why) || n > 255)
-		return xs_why(p->a.why, "unknown proto '%s'", v);
-	p->r->pol.proto = n;
+	if (!strcmp(v, "any")) {
+		*proto = 0;
+		return 0;
+	}
+	if (xs_parse_u32(v, what, &n, why) || n > 255)
+		return xs_why(why, "unknown %s '%s'", what, v);
+	*proto = n;
 	return 0;
+}
+
+static int kw_proto(struct pol_parse *p)
+{
+	const char *v = xs_arg_value(&p->a);
+
+	return v ? xs_proto_parse(v, "proto", &p->r->pol.proto, p->a.why) : -1;
 }
 
 static int kw_dir(struct pol_parse *p)

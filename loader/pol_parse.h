@@ -7,6 +7,8 @@
 #define XDPSEC_LOADER_POL_PARSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "maps/sad.h"
 #include "maps/spd.h"
@@ -28,5 +30,9 @@ bool xs_pol_same_sel(const struct xs_spd_policy *a,
 		     const struct xs_spd_policy *b);
 const char *xs_pol_dir_name(unsigned dir);
 const char *xs_pol_proto_name(unsigned proto, char *buf, size_t len);
+/* A protocol name (icmp, tcp, udp, sctp, udplite, ipv6-icmp, esp, ah),
+ * "any" (0) or number 0-255. */
+int xs_proto_parse(const char *v, const char *what, uint8_t *proto,
+		   char *why);
 
 #endif

@@ -6,6 +6,7 @@
 #include "engine/crypto.h"
 #include "loader/args.h"
 #include "loader/sa_parse.h"
+#include "loader/sel_parse.h"
 #include "loader/xdpsec.h"
 #include "maps/sad.h"
 #include "maps/types.h"
@@ -251,33 +252,6 @@ static int kw_encap(struct sa_parse *p)
 	return 0;
 }
 
-static int kw_sel(struct sa_parse *p)
-{
-	struct xs_sa_req *r = p->r;
-	const char *w, *v;
-	uint8_t fam;
-	int n = 0;
-
-	while (xs_arg_more(&p->a) && (!strcmp(p->a.argv[p->a.i], "src") ||
-				      !strcmp(p->a.argv[p->a.i], "dst"))) {
-		bool src;
-
-		w = xs_arg_word(&p->a);
-		src = !strcmp(w, "src");
-		if (!(v = xs_arg_value(&p->a)) ||
-		    xs_parse_prefix(v, src ? "sel src" : "sel dst", &fam,
-				    src ? r->sel_src : r->sel_dst,
-				    src ? &r->sel_src_len : &r->sel_dst_len,
-				    p->a.why))
-			return -1;
-		if (r->sel_family && r->sel_family != fam)
-			return xs_why(p->a.why, "sel: src and dst families differ");
-		r->sel_family = fam;
-		n++;
-	}
-	return n ? 0 : xs_why(p->a.why, "'sel' wants src PREFIX and/or dst PREFIX");
-}
-
 static uint64_t *limit_field(struct xs_sa_req *r, const char *w)
 {
 	struct xs_sa_cfg *c = &r->cfg;
@@ -400,7 +374,7 @@ static int one_keyword(struct sa_parse *p, const char *w)
 	if (!strcmp(w, "encap"))
 		return kw_encap(p);
 	if (!strcmp(w, "sel"))
-		return kw_sel(p);
+		return xs_sel_parse(&p->a, p->r->sel, &p->r->nsel);
 	if (!strcmp(w, "limit"))
 		return kw_limit(p);
 	if (!strcmp(w, "dir"))

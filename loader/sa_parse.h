@@ -8,6 +8,7 @@
 #define XDPSEC_LOADER_SA_PARSE_H
 
 #include "engine/sa.h"
+#include "worker/selector.h"
 
 enum { XS_DIR_AUTO = 0xff };		/* decide by the local addresses */
 
@@ -22,9 +23,8 @@ struct xs_sa_req {
 	struct xs_sa_cfg cfg;		/* dir may be XS_DIR_AUTO */
 	uint32_t reqid;
 	uint64_t soft_add_sec, hard_add_sec;
-	uint8_t sel_family;		/* 0: no selector */
-	uint8_t sel_src_len, sel_dst_len;
-	uint8_t sel_src[16], sel_dst[16];
+	uint8_t nsel;			/* 0: no selector */
+	struct xs_sa_sel sel[XS_SA_SEL_MAX];
 	bool backend_set;		/* false: the instance's backend */
 	uint8_t backend;		/* enum xs_sa_backend (maps/sad.h) */
 	uint8_t offload;		/* enum xs_offload */

@@ -112,11 +112,8 @@ static void keep_rec(struct xs_daemon *d, uint32_t slot,
 	struct xs_sa_rec *rec = &d->sas[slot];
 
 	rec->order = ++d->sa_order;
-	rec->sel_family = r->sel_family;
-	rec->sel_src_len = r->sel_src_len;
-	rec->sel_dst_len = r->sel_dst_len;
-	memcpy(rec->sel_src, r->sel_src, 16);
-	memcpy(rec->sel_dst, r->sel_dst, 16);
+	rec->nsel = r->nsel;
+	memcpy(rec->sel, r->sel, sizeof(rec->sel));
 }
 
 static int index_add(struct xs_daemon *d, uint32_t slot, char *why)

@@ -100,9 +100,6 @@ int xs_glue_restart(struct xs_daemon *d, char *why)
 int xs_glue_sa_set(struct xs_daemon *d, uint32_t slot,
 		   const struct xs_sa_req *r, char *why)
 {
-	struct xs_sa_sel sel = { .family = r->sel_family,
-				 .src_len = r->sel_src_len,
-				 .dst_len = r->sel_dst_len };
 	struct xs_sa_cfg cfg;
 	const char *w = NULL;
 	int ret;
@@ -110,12 +107,10 @@ int xs_glue_sa_set(struct xs_daemon *d, uint32_t slot,
 	d->sas[slot].keyed = false;
 	if (!d->worker)
 		return 0;
-	memcpy(sel.src, r->sel_src, sizeof(sel.src));
-	memcpy(sel.dst, r->sel_dst, sizeof(sel.dst));
 	cfg = r->cfg;
 	if (d->no_crypto)
 		cfg.flags |= XS_SA_BENCH_NO_CRYPTO;
-	ret = xs_worker_sa_set(d->worker, slot, &cfg, &sel, &w);
+	ret = xs_worker_sa_set(d->worker, slot, &cfg, r->sel, r->nsel, &w);
 	xs_wipe(&cfg, sizeof(cfg));
 	if (ret)
 		return xs_why(why, "state add: the worker refused the SA: %s",

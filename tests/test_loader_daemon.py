@@ -319,7 +319,7 @@ def test_state_round_trip_json(inst):
         assert k in s
     assert s["alg"] == "aead rfc4106(gcm(aes)) 128"
     assert s["encap"] == {"type": "espinudp", "sport": 4500, "dport": 4500}
-    assert s["sel"] == {"src": "10.1.0.0/24", "dst": "10.2.0.0/24"}
+    assert s["sel"] == [{"src": "10.1.0.0/24", "dst": "10.2.0.0/24"}]
     assert s["limit"]["time-hard"] == 3600 and s["limit"]["packet-soft"] == 1000
     assert sas[0x2001]["alg"] == "enc cbc(aes) auth-trunc hmac(sha256) 128"
     assert sas[0x2001]["dir"] == "in" and sas[0x2001]["flags"] == ["esn"]

@@ -109,36 +109,6 @@ static enum xs_drop decap(struct xs_wthread *t, struct xs_wsa *wsa,
 	return why;
 }
 
-/* Are the first len bits of addr those of prefix? */
-static bool prefix_match(const uint8_t *addr, const uint8_t *prefix,
-			 uint8_t len)
-{
-	uint8_t n = len / 8, rest = len % 8;
-
-	if (memcmp(addr, prefix, n))
-		return false;
-	return !rest || !((addr[n] ^ prefix[n]) & (uint8_t)(0xff << (8 - rest)));
-}
-
-/*
- * RFC 4301 section 5.2, step 4: is the decrypted packet (the inner header
- * in tunnel mode, the packet in transport mode) inside the SA's selector?
- */
-static bool sel_match(const struct xs_sa_sel *sel, const struct xs_pkt *pkt)
-{
-	unsigned v = xs_ip_version(pkt->data, pkt->len);
-
-	if (!sel->family)
-		return true;
-	if (v == 4 && sel->family == XS_AF_INET && pkt->len >= XS_IPV4_HDR_LEN)
-		return prefix_match(pkt->data + 12, sel->src, sel->src_len) &&
-		       prefix_match(pkt->data + 16, sel->dst, sel->dst_len);
-	if (v == 6 && sel->family == XS_AF_INET6 && pkt->len >= XS_IPV6_HDR_LEN)
-		return prefix_match(pkt->data + 8, sel->src, sel->src_len) &&
-		       prefix_match(pkt->data + 24, sel->dst, sel->dst_len);
-	return false;
-}
-
 /* Decrypt, check the selector, then deliver or forward. */
 void xs_wk_inbound(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt,
 		   uint32_t slot)
@@ -151,7 +121,7 @@ void xs_wk_inbound(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt,
 		why = XS_DROP_NO_SA;
 	else
 		why = decap(t, wsa, pkt);
-	if (!why && !sel_match(&wsa->sel, pkt))
+	if (!why && !xs_sel_match(wsa->sel, wsa->nsel, pkt->data, pkt->len))
 		why = XS_DROP_SELECTOR_MISMATCH;
 	if (!why)
 		why = xs_nh_lookup(t->nh, xs_ip_version(pkt->data, 1) == 6 ?

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wk.h"
 
@@ -43,7 +44,8 @@ struct xs_wsa *xs_sat_swap(struct xs_sa_table *t, uint32_t slot,
 }
 
 int xs_wsa_new(const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
-	       uint32_t slot, struct xs_wsa **out, const char **why)
+	       unsigned int nsel, uint32_t slot, struct xs_wsa **out,
+	       const char **why)
 {
 	struct xs_wsa *w = calloc(1, sizeof(*w));
 	int ret;
@@ -57,8 +59,8 @@ int xs_wsa_new(const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
 		free(w);
 		return ret;
 	}
-	if (sel)
-		w->sel = *sel;
+	memcpy(w->sel, sel, nsel * sizeof(*sel));
+	w->nsel = nsel;
 	w->slot = slot;
 	pthread_spin_init(&w->lock, PTHREAD_PROCESS_PRIVATE);
 	*out = w;

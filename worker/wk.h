@@ -82,7 +82,8 @@ static inline uint64_t xs_frame_get(struct xs_frames *f)
 /* sa_table.c: slot -> engine SA, replaced under grace periods. */
 struct xs_wsa {
 	struct xs_sa *sa;
-	struct xs_sa_sel sel;		/* family 0: any */
+	struct xs_sa_sel sel[XS_SA_SEL_MAX];
+	uint8_t nsel;			/* 0: any packet */
 	uint32_t slot;
 	pthread_spinlock_t lock;
 };
@@ -99,7 +100,8 @@ void xs_sat_fini(struct xs_sa_table *t);
 struct xs_wsa *xs_sat_swap(struct xs_sa_table *t, uint32_t slot,
 			   struct xs_wsa *w);
 int xs_wsa_new(const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
-	       uint32_t slot, struct xs_wsa **out, const char **why);
+	       unsigned int nsel, uint32_t slot, struct xs_wsa **out,
+	       const char **why);
 void xs_wsa_free(struct xs_wsa *w);
 static inline struct xs_wsa *xs_sat_get(struct xs_sa_table *t, uint32_t slot)
 {

@@ -141,32 +141,26 @@ static void replace(struct xs_worker *w, uint32_t slot, struct xs_wsa *nw)
 	xs_wsa_free(old);
 }
 
-static bool sel_valid(const struct xs_sa_sel *sel)
-{
-	uint8_t bits = sel->family == XS_AF_INET6 ? 128 : 32;
-
-	if (!sel->family)
-		return true;
-	return (sel->family == XS_AF_INET || sel->family == XS_AF_INET6) &&
-	       sel->src_len <= bits && sel->dst_len <= bits;
-}
-
 int xs_worker_sa_set(struct xs_worker *w, uint32_t slot,
 		     const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
-		     const char **why)
+		     unsigned int nsel, const char **why)
 {
 	struct xs_wsa *nw;
+	unsigned int i;
 	int ret;
 
 	if (slot >= w->sat.n) {
 		*why = "SA slot out of range";
 		return -ERANGE;
 	}
-	if (sel && !sel_valid(sel)) {
-		*why = "bad selector (family or prefix length)";
+	if (nsel > XS_SA_SEL_MAX) {
+		*why = "too many selectors";
 		return -EINVAL;
 	}
-	ret = xs_wsa_new(cfg, sel, slot, &nw, why);
+	for (i = 0; i < nsel; i++)
+		if (!xs_sel_valid(&sel[i], why))
+			return -EINVAL;
+	ret = xs_wsa_new(cfg, sel, nsel, slot, &nw, why);
 	if (ret)
 		return ret;
 	replace(w, slot, nw);

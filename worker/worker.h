@@ -12,11 +12,12 @@
  * use_time) current in the mmapped array.
  *
  * Inbound selectors (RFC 4301 section 5.2, step 4): an inbound SA may
- * carry the traffic selector it was negotiated for (struct xs_sa_sel). A
- * packet that decrypts under the SA but whose inner addresses (tunnel
- * mode: the inner header; transport mode: the packet itself) fall outside
- * the selector is dropped as XS_DROP_SELECTOR_MISMATCH: a peer may only
- * send what the SA was set up to carry.
+ * carry the traffic selectors it was negotiated for (struct xs_sa_sel,
+ * selector.h: addresses, protocol, ports). A packet that decrypts under
+ * the SA but falls outside all of them (tunnel mode: the inner packet;
+ * transport mode: the packet itself) is dropped as
+ * XS_DROP_SELECTOR_MISMATCH: a peer may only send what the SA was set up
+ * to carry.
  *
  * Frames: the worker takes single-buffer frames only (no XDP multi-buffer).
  * Every interface it serves must deliver frames no larger than its MTU: the
@@ -33,6 +34,7 @@
 #include "../engine/sa.h"
 #include "../maps/drop_reasons.h"
 #include "../maps/sad.h"
+#include "selector.h"
 
 enum xs_if_role {
 	XS_IF_WAN = 0,		/* wan: ciphertext side */
@@ -62,18 +64,6 @@ struct xs_worker_cfg {
 					 * outer fragment; <= 0: drop fragments */
 };
 
-/*
- * The addresses an inbound SA may carry (after decryption): the inner
- * source in src/src_len, the inner destination in dst/dst_len (IPv4 in
- * the first 4 bytes). family 0: any packet; a prefix length 0: any
- * address of that family.
- */
-struct xs_sa_sel {
-	uint8_t family;			/* XS_AF_INET, XS_AF_INET6 or 0 (any) */
-	uint8_t src_len, dst_len;	/* prefix lengths */
-	uint8_t src[16], dst[16];
-};
-
 struct xs_worker;
 
 /* worker.c APIs: */
@@ -85,13 +75,14 @@ void xs_worker_stop(struct xs_worker *w);
 
 /*
  * Install (or replace) the engine SA of a slot whose xs_sad configuration
- * the daemon has written, with its selector (NULL: any; used inbound
- * only). Safe while traffic flows: a replaced SA is freed only once no
- * thread can still use it. The caller wipes cfg's keys.
+ * the daemon has written, with its nsel selectors (at most XS_SA_SEL_MAX;
+ * 0: any packet; used inbound only). Safe while traffic flows: a replaced
+ * SA is freed only once no thread can still use it. The caller wipes
+ * cfg's keys.
  */
 int xs_worker_sa_set(struct xs_worker *w, uint32_t slot,
 		     const struct xs_sa_cfg *cfg, const struct xs_sa_sel *sel,
-		     const char **why);
+		     unsigned int nsel, const char **why);
 /*
  * Remove a slot's engine SA (after the daemon unlinked it from the maps).
  * Returns once no thread uses it: the daemon may then zero or reuse the

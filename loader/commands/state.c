@@ -10,6 +10,7 @@
 #include "loader/args.h"
 #include "loader/commands/commands.h"
 #include "loader/daemon.h"
+#include "loader/sel_parse.h"
 #include "maps/types.h"
 
 static const char *const state_names[] = {
@@ -45,19 +46,6 @@ static json_t *addr_json(uint8_t fam, const uint8_t *a)
 
 	xs_addr_str(fam, a, buf, sizeof(buf));
 	return json_string(buf);
-}
-
-static json_t *sel_json(const struct xs_sa_rec *rec)
-{
-	char s[64], d[64], bs[80], bd[80];
-
-	if (!rec->sel_family)
-		return json_null();
-	xs_addr_str(rec->sel_family, rec->sel_src, s, sizeof(s));
-	xs_addr_str(rec->sel_family, rec->sel_dst, d, sizeof(d));
-	snprintf(bs, sizeof(bs), "%s/%u", s, rec->sel_src_len);
-	snprintf(bd, sizeof(bd), "%s/%u", d, rec->sel_dst_len);
-	return json_pack("{s:s,s:s}", "src", bs, "dst", bd);
 }
 
 static json_t *limits_json(const struct xs_sad_entry *e)
@@ -103,7 +91,7 @@ static json_t *sa_json(const struct xs_daemon *d, uint32_t slot)
 			json_pack("{s:s,s:i,s:i}", "type", "espinudp",
 				  "sport", e->encap_sport, "dport", e->encap_dport) :
 			json_null(),
-		"sel", sel_json(&d->sas[slot]), "limit", limits_json(e),
+		"sel", xs_sel_json(d->sas[slot].sel, d->sas[slot].nsel), "limit", limits_json(e),
 		"add_time", (json_int_t)e->add_time, "seq", (json_int_t)e->seq,
 		"replay_top", (json_int_t)e->replay_top,
 		"packets", (json_int_t)e->packets, "bytes", (json_int_t)e->bytes,
@@ -174,6 +162,7 @@ static json_t *serve_state(struct xs_daemon *d, int argc, char **argv,
 static void print_sa(json_t *sa)
 {
 	json_t *encap = json_object_get(sa, "encap"), *sel = json_object_get(sa, "sel");
+	char words[160];
 	json_t *f;
 	size_t i;
 
@@ -194,10 +183,10 @@ static void print_sa(json_t *sa)
 		printf("\tencap espinudp %" PRId64 " %" PRId64 "\n",
 		       (int64_t)json_integer_value(json_object_get(encap, "sport")),
 		       (int64_t)json_integer_value(json_object_get(encap, "dport")));
-	if (json_is_object(sel))
-		printf("\tsel src %s dst %s\n",
-		       json_string_value(json_object_get(sel, "src")),
-		       json_string_value(json_object_get(sel, "dst")));
+	json_array_foreach(sel, i, f) {
+		xs_sel_json_words(f, words, sizeof(words));
+		printf("\tsel %s\n", words);
+	}
 	if (!json_is_true(json_object_get(sa, "keys")))
 		printf("\tkeys none: no worker had them (add the SA again after attach)\n");
 	printf("\tstate %s seq 0x%" PRIx64 " packets %" PRId64 " bytes %" PRId64

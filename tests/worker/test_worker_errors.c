@@ -132,18 +132,25 @@ static void start_sa_set_clear_stop(void **state)
 	const char *why;
 
 	assert_int_equal(xs_worker_start(&c, &w, &why), 0);
-	assert_int_equal(xs_worker_sa_set(w, SAD_SLOTS, &s, NULL, &why), -ERANGE);
-	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, &why), -EINVAL);
+	assert_int_equal(xs_worker_sa_set(w, SAD_SLOTS, &s, NULL, 0, &why), -ERANGE);
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, 1, &why), -EINVAL);
 	sel.family = 7;
 	sel.dst_len = 24;
-	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, &why), -EINVAL);
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, 1, &why), -EINVAL);
 	sel.family = XS_AF_INET;
-	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, &why), 0);
+	sel.proto = XS_PROTO_UDP;
+	sel.sport_lo = 10;
+	sel.sport_hi = 9;
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, 1, &why), -EINVAL);
+	sel.sport_hi = 10;
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel,
+					  XS_SA_SEL_MAX + 1, &why), -EINVAL);
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, &sel, 1, &why), 0);
 	s.spi = 0x1002;			/* replace while the thread runs */
-	assert_int_equal(xs_worker_sa_set(w, 3, &s, NULL, &why), 0);
+	assert_int_equal(xs_worker_sa_set(w, 3, &s, NULL, 0, &why), 0);
 	s.enc_key_len = 7;
 	why = NULL;
-	assert_true(xs_worker_sa_set(w, 4, &s, NULL, &why) < 0);
+	assert_true(xs_worker_sa_set(w, 4, &s, NULL, 0, &why) < 0);
 	assert_non_null(why);
 	xs_worker_sa_clear(w, 3);
 	xs_worker_sa_clear(w, 3);
@@ -171,7 +178,7 @@ static void two_queues_two_interfaces(void **state)
 	for (i = 0; i < 50; i++) {
 		s.spi = 0x1000 + (uint32_t)i;
 		assert_int_equal(xs_worker_sa_set(w, (uint32_t)i % 4, &s, NULL,
-						  &why), 0);
+						  0, &why), 0);
 	}
 	xs_worker_sa_clear(w, 1);
 	xs_worker_stop(w);

@@ -82,7 +82,7 @@ static int install(struct xs_bpf *b, struct xs_worker *w,
 	memcpy(k.dst, c->dst, 4);
 	ret = xs_bpf_sa_add(b, slot, &e, c->dir == XS_DIR_IN ? &k : NULL);
 	if (!ret)
-		ret = xs_worker_sa_set(w, slot, c, sel, &why);
+		ret = xs_worker_sa_set(w, slot, c, sel, sel ? 1 : 0, &why);
 	if (ret)
 		fprintf(stderr, "install slot %u: %d\n", slot, ret);
 	return ret;
