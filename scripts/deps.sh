@@ -7,7 +7,8 @@ PKGS="make gcc clang-16 llvm-16 lld-16 libclang-rt-16-dev bpftool
 libbpf-dev libxdp-dev libelf-dev zlib1g-dev pkg-config libssl-dev nettle-dev libsodium-dev
 libcmocka-dev libjansson-dev python3 python3-pytest python3-scapy python3-cryptography
 iproute2 iputils-ping nftables tcpdump tshark iperf3 ethtool jq
-strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins"
+strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
+qemu-system-x86 busybox-static"
 
 missing=""
 for p in $PKGS; do
