@@ -134,6 +134,22 @@ $(B)/asan/libxdpsec-engine.so: $(ENGINE_ASAN_OBJ)
 	$(if $(Q),@echo "  LD-SAN  $@")
 	$(Q)$(CLANG) -shared -shared-libsan $(SAN_FLAGS) -o $@ $^ $(LDLIBS_ENGINE)
 
+# The selector test also compiles worker/selector.c (which needs only the
+# engine's IP helpers).
+$(B)/tests/test_selector: tests/unit/test_selector.c worker/selector.c \
+			  worker/selector.h $(B)/libxdpsec-engine.a $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< worker/selector.c -o $@ $(B)/libxdpsec-engine.a \
+		-lcmocka $(LDLIBS_ENGINE)
+
+$(B)/asan/tests/test_selector: tests/unit/test_selector.c worker/selector.c \
+			       worker/selector.h $(ENGINE_ASAN_OBJ) $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC-SAN  $@")
+	$(Q)$(CLANG) $(CFLAGS) $(SAN_FLAGS) $< worker/selector.c -o $@ \
+		$(ENGINE_ASAN_OBJ) -lcmocka $(LDLIBS_ENGINE)
+
 unit: $(UNIT_BIN)
 unit-asan: $(UNIT_ASAN) $(B)/asan/libxdpsec-engine.so
 
@@ -290,15 +306,16 @@ $(B)/tests/worker/%: tests/worker/%.c $(BPFT_LIB) tests/bpf/harness.h \
 		$(B)/libxdpsec-engine.a -lcmocka $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
 
 # --- loader (xdpsec CLI and daemon) ---------------------------------------
-$(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(wildcard loader/*.h loader/commands/*.h)
+$(B)/obj/loader/%.o: loader/%.c $(BPF_SKEL) $(ENGINE_HDR) $(IKE_HDR) $(wildcard loader/*.h loader/commands/*.h)
 	@mkdir -p $(@D)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-worker.a $(B)/libxdpsec-engine.a
+$(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-ike.a $(B)/libxdpsec-worker.a \
+	     $(B)/libxdpsec-engine.a
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-worker.a $(B)/libxdpsec-engine.a \
-		-ljansson $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
+	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-ike.a $(B)/libxdpsec-worker.a \
+		$(B)/libxdpsec-engine.a -ljansson $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
 
 # --- tests ----------------------------------------------------------------
 # The whole suite: dependencies, build, then pytest drives everything
