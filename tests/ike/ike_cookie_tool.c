@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * ike_cookie_tool: an IKE_SA_INIT responder with cookies (ike/cookie.c in
+ * front of ike/ikev2_init.c) on real sockets, for tests/test_ike_cookie.py:
+ *
+ *   ike_cookie_tool PROPOSALS ADDR THRESHOLD TIMEOUT_MS
+ *
+ * listens on ADDR (IPv4) UDP 500 and 4500 (non-ESP marker stripped). Every
+ * accepted IKE_SA_INIT makes a half-open IKE SA (kept until its IKE_AUTH
+ * arrives); from THRESHOLD of them on, ike_cookie_check() decides whether a
+ * request goes on to ike_init_respond() or gets only a COOKIE response.
+ * One JSON line per answer ("cookie" or "init", with the half-open count
+ * after it). The first IKE_AUTH for a half-open SA is opened with that
+ * SA's SK_ei/SK_ai ("auth" line) and the tool stops: exit status 0 if it
+ * opened, 1 on failure or when nothing arrives for TIMEOUT_MS.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/crypto.h"
+#include "ike/cookie.h"
+#include "ike/ikev2_init.h"
+#include "ike/proposal.h"
+#include "ike/sk.h"
+
+enum { NONCE_BYTES = 32, MARKER_BYTES = 4, MAX_HALF_OPEN = 4096 };
+
+struct half_open {
+	uint64_t spi_r;
+	struct ike_sk *sk;	/* opens the initiator's messages */
+};
+
+static struct ike_sa_pld ours;
+static struct ike_cookies jar;
+static struct half_open half[MAX_HALF_OPEN];
+static unsigned int nhalf;
+static struct ike_buf resp;
+static struct ike_init_sa sa;
+static struct ike_msg msg;
+static struct ike_err err;
+static uint8_t pkt[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void puthex(const char *key, const uint8_t *p, size_t len)
+{
+	printf("\"%s\": \"", key);
+	while (len--)
+		printf("%02x", *p++);
+	printf("\"");
+}
+
+static int udp_socket(struct in_addr addr, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = addr,
+				   .sin_port = htons(port) };
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				 sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		perror("udp socket");
+		exit(1);
+	}
+	return fd;
+}
+
+static void to_addr(const struct sockaddr_in *sin, struct ike_addr *a)
+{
+	a->len = 4;
+	memcpy(a->addr, &sin->sin_addr, 4);
+	a->port = ntohs(sin->sin_port);
+}
+
+static void send_resp(int fd, const struct sockaddr_in *to, size_t marker)
+{
+	uint8_t out[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
+
+	memset(out, 0, marker);
+	memcpy(out + marker, resp.data, resp.len);
+	printf(", ");
+	puthex("response", resp.data, resp.len);
+	if (sendto(fd, out, resp.len + marker, 0,
+		   (const struct sockaddr *)to, sizeof(*to)) < 0)
+		perror("sendto");
+}
+
+/* ike_init_respond() for a request that got past the cookie check. */
+static void respond(const struct ike_init_req *req)
+{
+	int rc = ike_init_respond(req, &resp, &sa, &err);
+
+	if (rc == IKE_INIT_ACCEPT && nhalf < MAX_HALF_OPEN) {
+		half[nhalf].spi_r = sa.spi_r;
+		half[nhalf].sk = ike_sk_from_keys(sa.encr, sa.integ, &sa.keys,
+						  true);
+		nhalf += half[nhalf].sk != NULL;
+	}
+	printf("\"event\": \"init\", \"result\": %d, \"notify\": %u, "
+	       "\"reason\": \"%s\", \"half_open\": %u", rc, err.notify,
+	       rc == IKE_INIT_ACCEPT ? "" : err.reason, nhalf);
+	ike_init_sa_wipe(&sa);
+}
+
+static void on_init(int fd, const struct sockaddr_in *from,
+		    const struct sockaddr_in *local, const uint8_t *m,
+		    size_t len, size_t marker)
+{
+	uint8_t nonce[NONCE_BYTES];
+	struct ike_init_req req = { .msg = m, .len = len, .ours = &ours,
+				    .nonce_r = nonce, .nonce_len = sizeof(nonce) };
+	bool had_cookie = !ike_msg_parse(m, len, &msg, &err) &&
+			  ike_msg_notify(&msg, IKEV2_N_COOKIE);
+
+	if (xs_random(&req.spi_r, sizeof(req.spi_r)) ||
+	    xs_random(nonce, sizeof(nonce)) || !req.spi_r)
+		exit(1);
+	to_addr(local, &req.local);
+	to_addr(from, &req.remote);
+	printf("{\"from\": \"%s\", \"had_cookie\": %s, ",
+	       inet_ntoa(from->sin_addr), had_cookie ? "true" : "false");
+	if (ike_cookie_check(&jar, m, len, &req.remote, nhalf, now_ms(),
+			     &resp) == IKE_COOKIE_DEMAND) {
+		printf("\"event\": \"cookie\", \"half_open\": %u", nhalf);
+		send_resp(fd, from, marker);
+	} else {
+		respond(&req);
+		if (resp.len)
+			send_resp(fd, from, marker);
+	}
+	printf("}\n");
+	fflush(stdout);
+	resp.len = 0;
+}
+
+/* The initiator's IKE_AUTH for a half-open SA: 0 if it opened. */
+static int on_auth(uint8_t *m, size_t len)
+{
+	struct ike_span inner = { 0 };
+	uint64_t spi_r = ike_get64(m + 8);
+	int rc = IKE_SK_E_ARG;
+
+	if (ike_msg_parse(m, len, &msg, &err))
+		return -1;
+	for (unsigned int i = 0; i < nhalf; i++)
+		if (half[i].spi_r == spi_r)
+			rc = ike_sk_open(half[i].sk, &msg, m, &inner);
+	printf("{\"event\": \"auth\", \"open\": \"%s\", \"inner_len\": %zu}\n",
+	       rc ? ike_sk_strerror(rc) : "ok", inner.len);
+	fflush(stdout);
+	return rc;
+}
+
+/* One datagram on fd (port 4500 when marker); 1 to stop, -1 on failure. */
+static int on_datagram(int fd, const struct sockaddr_in *local, size_t marker)
+{
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from,
+			     &flen);
+	uint8_t *m = pkt + marker;
+	size_t len;
+
+	if (n < (ssize_t)(marker + sizeof(struct ikev2_hdr)))
+		return 0;
+	if (marker && memcmp(pkt, "\0\0\0\0", MARKER_BYTES))
+		return 0;	/* ESP in UDP: not ours to read */
+	len = (size_t)n - marker;
+	if (m[18] == IKEV2_EXCHANGE_IKE_SA_INIT)
+		on_init(fd, &from, local, m, len, marker);
+	else if (m[18] == IKEV2_EXCHANGE_IKE_AUTH)
+		return on_auth(m, len) ? -1 : 1;
+	return 0;
+}
+
+static int serve(struct in_addr addr, int timeout_ms)
+{
+	struct sockaddr_in local = { .sin_family = AF_INET, .sin_addr = addr };
+	struct pollfd pfd[2] = {
+		{ .fd = udp_socket(addr, 500), .events = POLLIN },
+		{ .fd = udp_socket(addr, 4500), .events = POLLIN },
+	};
+	int rc = 0;
+
+	while (!rc) {
+		if (poll(pfd, 2, timeout_ms) <= 0) {
+			fprintf(stderr, "nothing for %d ms\n", timeout_ms);
+			rc = -1;
+		}
+		for (int i = 0; !rc && i < 2; i++) {
+			if (!(pfd[i].revents & POLLIN))
+				continue;
+			local.sin_port = htons(i ? 4500 : 500);
+			rc = on_datagram(pfd[i].fd, &local, i ? MARKER_BYTES : 0);
+		}
+	}
+	close(pfd[0].fd);
+	close(pfd[1].fd);
+	return rc < 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct in_addr addr;
+	int rc;
+
+	if (argc != 5 || inet_pton(AF_INET, argv[2], &addr) != 1) {
+		fprintf(stderr, "usage: %s PROPOSALS ADDR THRESHOLD TIMEOUT_MS\n",
+			argv[0]);
+		return 2;
+	}
+	if (ike_prop_parse(argv[1], IKEV2_PROTO_IKE, &ours, &err)) {
+		fprintf(stderr, "proposals: %s\n", err.reason);
+		return 2;
+	}
+	if (ike_cookies_init(&jar, (uint32_t)atoi(argv[3]),
+			     IKE_COOKIE_ROTATE_MS, IKE_COOKIE_GRACE_MS,
+			     now_ms()))
+		return 1;
+	rc = serve(addr, atoi(argv[4]));
+	for (unsigned int i = 0; i < nhalf; i++)
+		ike_sk_free(half[i].sk);
+	ike_cookies_wipe(&jar);
+	return rc;
+}
