@@ -442,8 +442,8 @@ BAD_CONFS = [
      ":13: unknown key 'foo' in sas.out1"),
     ("unknown section", "bogus {\n}\n", ":1: unknown section 'bogus'"),
     ("missing brace", "sas {\n    a {\n        src = 192.0.2.1\n", ":3: missing '}' for sas.a"),
-    ("connections", "connections {\n    c1 {\n    }\n}\n",
-     ":2: connections: not supported yet"),
+    ("connections", "connections {\n    c1 {\n        foo = 1\n    }\n}\n",
+     ":3: unknown key 'foo' in connections.c1"),
     ("bad value", GOOD_CONF.replace("spi = 0x1001", "spi = 0xnope"),
      ":10: sas.out1: bad spi '0xnope': not a number"),
     ("bad key length", GOOD_CONF.replace(KEY_GCM, KEY_GCM[:-2]),
@@ -500,17 +500,19 @@ def test_attach_errors_leave_nothing(inst):
     assert "prog/xdp" not in inst.link("wan0")
 
 
-def send_esp_gcm(inst, key_hex, spi, seqs, inner_src="10.2.0.5"):
-    """ESP (AES-GCM-16, tunnel) built and encrypted by scapy, from the peer."""
-    script = ("from scapy.all import Ether, IP, ICMP, Raw, sendp\n"
+def send_esp_gcm(inst, key_hex, spi, seqs, inner_src="10.2.0.5", inner=None):
+    """ESP (AES-GCM-16, tunnel) built and encrypted by scapy, from the peer;
+    inner: a scapy expression for the inner packet (default ICMP echo)."""
+    inner = inner or "IP(src='%s', dst='10.1.0.5')/ICMP()/Raw(b'x' * 32)" % inner_src
+    script = ("from scapy.all import Ether, IP, ICMP, TCP, UDP, Raw, sendp\n"
               "from scapy.layers.ipsec import SecurityAssociation, ESP\n"
               "sa = SecurityAssociation(ESP, spi=%d, crypt_algo='AES-GCM',"
               " crypt_key=bytes.fromhex('%s'),"
               " tunnel_header=IP(src='192.0.2.2', dst='192.0.2.1'))\n"
-              "inner = IP(src='%s', dst='10.1.0.5')/ICMP()/Raw(b'x' * 32)\n"
+              "inner = %s\n"
               "for s in %r:\n"
               "    sendp(Ether(dst='ff:ff:ff:ff:ff:ff')/sa.encrypt(inner, seq_num=s),"
-              " iface='wanp', verbose=False)\n" % (spi, key_hex, inner_src, list(seqs)))
+              " iface='wanp', verbose=False)\n" % (spi, key_hex, inner, list(seqs)))
     sh("ip", "netns", "exec", inst.peer, "/usr/bin/python3", "-c", script)
 
 
