@@ -2,6 +2,7 @@
 /*
  * The configuration file (docs/configuration.md), swanctl.conf style:
  *
+ *   backend = afxdp|kernel		(the SAs' default)
  *   interfaces { wan = IF  lan = IF }
  *   sas { NAME { KEY = VALUE ... } ... }
  *   policies { NAME { KEY = VALUE ... } ... }
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "engine/crypto.h"
+#include "loader/backend_kernel.h"
 #include "loader/daemon.h"
 
 enum { LINE_MAX_LEN = 4096, WORDS_MAX = 64, ITEMS_MAX = 4096 };
@@ -41,6 +43,7 @@ struct conf {
 	struct item *items;
 	int nitems;
 	bool has_keys;
+	int backend;			/* enum xs_sa_backend, -1: not given */
 };
 
 static const char *const sa_keys[] = {
@@ -265,6 +268,23 @@ static int parse_reserved(struct conf *c, const char *sect)
 	return r < 0 ? -1 : err(c, "missing '}' for %s%s", sect, "");
 }
 
+/* backend = afxdp|kernel, outside the sections. */
+static int parse_backend(struct conf *c, char *s)
+{
+	char *key, *val;
+
+	if (!strchr(s, '='))
+		return err(c, "expected a section ('name {') or 'backend = ...', got '%s'%s", s, "");
+	if (kv_split(c, s, &key, &val))
+		return -1;
+	if (strcmp(key, "backend"))
+		return err(c, "unknown key '%s' outside the sections%s", key, "");
+	if (strcmp(val, "kernel") && strcmp(val, "afxdp"))
+		return err(c, "unknown backend '%s' (want afxdp or kernel)%s", val, "");
+	c->backend = strcmp(val, "kernel") ? XS_BACKEND_AFXDP : XS_BACKEND_KERNEL;
+	return 0;
+}
+
 static int parse_top(struct conf *c)
 {
 	char *s, *name;
@@ -272,8 +292,10 @@ static int parse_top(struct conf *c)
 
 	while ((r = next_line(c, &s)) > 0) {
 		name = section_name(s);
+		if (!name && parse_backend(c, s))
+			return -1;
 		if (!name)
-			return err(c, "expected a section ('name {'), got '%s'%s", s, "");
+			continue;
 		if (!strcmp(name, "interfaces"))
 			r = parse_interfaces(c);
 		else if (!strcmp(name, "sas") || !strcmp(name, "policies"))
@@ -410,6 +432,7 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 		return xs_why(why, "out of memory");
 	c->file = file;
 	c->why = why;
+	c->backend = -1;
 	ret = open_conf(c);
 	if (!ret)
 		ret = parse_top(c);
@@ -417,6 +440,8 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 		ret = keys_private(c);
 	if (!ret)
 		ret = check_items(c);
+	if (!ret && c->backend >= 0)
+		ret = xs_kernel_backend_set(d, c->backend, why);
 	if (!ret)
 		ret = attach_conf(d, c);
 	if (!ret) {

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "engine/engine.h"
+#include "loader/backend_kernel.h"
 #include "loader/daemon.h"
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
@@ -67,6 +68,9 @@ static int start(struct xs_daemon *d, const char *conf, char *why)
 	int n;
 
 	xs_path(d->pin_dir, sizeof(d->pin_dir), XS_PIN_DIR, "");
+	xs_kernel_open(d);
+	if (xs_kernel_backend_set(d, d->backend, why))
+		return -1;
 	xs_detach_stale();
 	n = xs_bpf_unpin_stale(d->pin_dir, why);
 	if (n < 0)
@@ -87,6 +91,7 @@ static void teardown(struct xs_daemon *d, int lock_fd)
 	char why[XS_WHY_MAX], path[128];
 
 	xs_detach(d, NULL, why);
+	xs_kernel_close(d);
 	xs_events_close(d);
 	xs_bpf_unload(d);
 	free(d->pols);
@@ -175,9 +180,11 @@ static void report(int fd, bool ok, const char *why)
 		pr_warn("cannot detach from the terminal");
 }
 
-int xs_daemon_main(const char *conf, bool foreground, bool no_crypto)
+int xs_daemon_main(const char *conf, bool foreground, bool no_crypto,
+		   uint8_t backend)
 {
-	struct xs_daemon d = { .listen_fd = -1, .no_crypto = no_crypto };
+	struct xs_daemon d = { .listen_fd = -1, .no_crypto = no_crypto,
+			       .backend = backend };
 	char why[XS_WHY_MAX] = "";
 	int lock_fd, sfd, report_fd = -1;
 

@@ -62,6 +62,9 @@ struct xs_daemon {
 	int nqueues;
 	bool no_crypto;			/* benchmark only: every SA gets
 					 * XS_SA_BENCH_NO_CRYPTO */
+	uint8_t backend;		/* SAs' default: enum xs_sa_backend */
+	struct xs_kernel *kernel;	/* XFRM netlink, NULL: none
+					 * (backend_kernel.h) */
 
 	struct ring_buffer *events;	/* xs_events: acquires */
 	uint64_t acquires;
@@ -148,7 +151,8 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why);
 
 /* daemon.c APIs: */
 /* no_crypto: benchmark only (daemon --bench-no-crypto), see struct xs_daemon. */
-int xs_daemon_main(const char *conf, bool foreground, bool no_crypto);
+int xs_daemon_main(const char *conf, bool foreground, bool no_crypto,
+		   uint8_t backend);
 
 /* control.c APIs (daemon side): */
 int xs_ctl_listen(const char *path, char *why);

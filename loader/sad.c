@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "loader/args.h"
+#include "loader/backend_kernel.h"
 #include "loader/daemon.h"
 #include "maps/types.h"
 
@@ -76,7 +77,8 @@ static uint32_t free_slot(const struct xs_daemon *d)
 	return XS_SA_NONE;
 }
 
-static void fill_slot(struct xs_sad_entry *e, const struct xs_sa_req *r)
+static void fill_slot(struct xs_sad_entry *e, const struct xs_sa_req *r,
+		      uint8_t backend)
 {
 	const struct xs_sa_cfg *c = &r->cfg;
 
@@ -87,7 +89,7 @@ static void fill_slot(struct xs_sad_entry *e, const struct xs_sa_req *r)
 	e->proto = c->proto;
 	e->mode = c->mode;
 	e->family = c->family;
-	e->backend = XS_BACKEND_AFXDP;
+	e->backend = backend;
 	e->encap_sport = c->encap_sport;
 	e->encap_dport = c->encap_dport;
 	e->enc = c->enc;
@@ -139,7 +141,26 @@ static void index_del(struct xs_daemon *d, uint32_t slot)
 	bpf_map_delete_elem(d->fd_sadi, &k);
 }
 
-/* Install: slot LARVAL, keys to the worker, MATURE, then the index. */
+/* Keys to the worker, or the SA into XFRM (kernel backend). */
+static int keys_set(struct xs_daemon *d, uint32_t slot,
+		    const struct xs_sa_req *r, char *why)
+{
+	if (d->sad[slot].backend == XS_BACKEND_KERNEL)
+		return xs_kernel_sa_add(d, slot, r, why);
+	if (r->offload)
+		return xs_why(why, "state add: offload needs backend kernel");
+	return xs_glue_sa_set(d, slot, r, why);
+}
+
+static void keys_clear(struct xs_daemon *d, uint32_t slot)
+{
+	if (d->sad[slot].backend == XS_BACKEND_KERNEL)
+		xs_kernel_sa_del(d, slot);
+	else
+		xs_glue_sa_clear(d, slot);
+}
+
+/* Install: slot LARVAL, keys to the worker or XFRM, MATURE, the index. */
 int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 {
 	struct xs_sa_id id = { .family = r->cfg.family, .proto = r->cfg.proto,
@@ -160,14 +181,14 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 	if (slot == XS_SA_NONE)
 		return xs_why(why, "state add: the SAD is full (%u slots)", d->sad_slots);
 	e = &d->sad[slot];
-	fill_slot(e, r);
-	if (xs_glue_sa_set(d, slot, r, why)) {
+	fill_slot(e, r, r->backend_set ? r->backend : d->backend);
+	if (keys_set(d, slot, r, why)) {
 		memset(e, 0, sizeof(*e));
 		return -1;
 	}
 	__atomic_store_n(&e->state, XS_SA_MATURE, __ATOMIC_RELEASE);
 	if (r->cfg.dir == XS_DIR_IN && index_add(d, slot, why)) {
-		xs_glue_sa_clear(d, slot);
+		keys_clear(d, slot);
 		memset(e, 0, sizeof(*e));
 		return -1;
 	}
@@ -180,7 +201,7 @@ static void remove_slot(struct xs_daemon *d, uint32_t slot)
 {
 	if (d->sad[slot].dir == XS_DIR_IN)
 		index_del(d, slot);
-	xs_glue_sa_clear(d, slot);
+	keys_clear(d, slot);
 	memset(&d->sad[slot], 0, sizeof(d->sad[slot]));
 	memset(&d->sas[slot], 0, sizeof(d->sas[slot]));
 }
@@ -244,7 +265,7 @@ uint32_t xs_sad_for_policy(const struct xs_daemon *d,
 void xs_sad_tick(struct xs_daemon *d)
 {
 	uint64_t now = time(NULL);
-	bool changed = xs_glue_events(d);
+	bool changed = xs_glue_events(d) | xs_kernel_tick(d);
 	uint32_t s;
 
 	for (s = 0; s < d->sad_slots; s++) {

@@ -15,15 +15,18 @@
 
 #include "bpf/xdp_wan.skel.h"
 #include "loader/args.h"
+#include "loader/backend_kernel.h"
 #include "loader/daemon.h"
 #include "loader/spd_compile.h"
 
+/* Kernel-backed SA: the XFRM policy first (or no SA, if XFRM refused). */
 static void link_one(struct xs_daemon *d, uint32_t i)
 {
 	struct xs_spd_policy *p = &d->pols[i];
 
 	if (p->action == XS_SPD_PROTECT)
-		p->sa_slot = xs_sad_for_policy(d, p, d->pol_spi[i]);
+		p->sa_slot = xs_kernel_pol_link(d, p, d->pol_spi[i],
+						xs_sad_for_policy(d, p, d->pol_spi[i]));
 }
 
 static int install(struct xs_daemon *d, char *why)
@@ -39,6 +42,7 @@ static int install(struct xs_daemon *d, char *why)
 	uint32_t i;
 	int ret;
 
+	xs_kernel_pol_begin(d);
 	for (i = 0; i < d->npols; i++)
 		link_one(d, i);
 	ret = xs_spd_compile(d->pols, d->npols, gen, &c, &w);
@@ -49,6 +53,7 @@ static int install(struct xs_daemon *d, char *why)
 	if (ret)
 		return xs_why(why, "policy: %s: %s", w ? w : "commit", strerror(-ret));
 	d->spd_gen = gen;
+	xs_kernel_pol_prune(d);
 	return 0;
 }
 
@@ -144,6 +149,7 @@ void xs_spd_relink(struct xs_daemon *d)
 {
 	uint32_t i, old, key;
 
+	xs_kernel_pol_begin(d);
 	for (i = 0; i < d->npols; i++) {
 		old = d->pols[i].sa_slot;
 		link_one(d, i);
@@ -154,6 +160,7 @@ void xs_spd_relink(struct xs_daemon *d)
 			pr_warn("policy %u: cannot update its SA: %s",
 				d->pols[i].id, strerror(errno));
 	}
+	xs_kernel_pol_prune(d);
 }
 
 static void prefix_str(uint8_t fam, const uint8_t *a, uint8_t len, char *buf,

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * xdpsec daemon [-c FILE] [--foreground] [--bench-no-crypto]
+ * xdpsec daemon [-c FILE] [--foreground] [--backend afxdp|kernel]
+ *		 [--bench-no-crypto]
+ *
+ * --backend: the SAs' default (docs/configuration.md); kernel probes the
+ * kernel's XFRM first and refuses to start without ESP.
  *
  * --bench-no-crypto is for benchmarks only (make bench-e2e): every SA the
  * daemon gives the worker gets XS_SA_BENCH_NO_CRYPTO (engine/sa.h), so
@@ -15,10 +19,23 @@
 #include "loader/commands/commands.h"
 #include "loader/daemon.h"
 
+#define DAEMON_USAGE "[-c FILE] [--foreground] [--backend afxdp|kernel] [--bench-no-crypto]"
+
+static int backend_arg(const char *v, uint8_t *backend)
+{
+	if (v && (!strcmp(v, "kernel") || !strcmp(v, "afxdp"))) {
+		*backend = strcmp(v, "kernel") ? XS_BACKEND_AFXDP : XS_BACKEND_KERNEL;
+		return 0;
+	}
+	fprintf(stderr, "xdpsec: daemon: --backend wants afxdp or kernel\n");
+	return -1;
+}
+
 static int do_daemon(int argc, char **argv)
 {
 	const char *conf = NULL;
 	bool fg = false, no_crypto = false;
+	uint8_t backend = XS_BACKEND_AFXDP;
 	int i;
 
 	for (i = 0; i < argc; i++) {
@@ -26,6 +43,9 @@ static int do_daemon(int argc, char **argv)
 			fg = true;
 		} else if (!strcmp(argv[i], "--bench-no-crypto")) {
 			no_crypto = true;
+		} else if (!strcmp(argv[i], "--backend")) {
+			if (backend_arg(++i < argc ? argv[i] : NULL, &backend))
+				return XS_EXIT_USAGE;
 		} else if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
 			if (++i >= argc) {
 				fprintf(stderr, "xdpsec: daemon: missing file after '%s'\n",
@@ -34,16 +54,16 @@ static int do_daemon(int argc, char **argv)
 			}
 			conf = argv[i];
 		} else {
-			fprintf(stderr, "xdpsec: daemon: unknown option '%s' (want [-c FILE] [--foreground] [--bench-no-crypto])\n",
+			fprintf(stderr, "xdpsec: daemon: unknown option '%s' (want " DAEMON_USAGE ")\n",
 				argv[i]);
 			return XS_EXIT_USAGE;
 		}
 	}
-	return xs_daemon_main(conf, fg, no_crypto);
+	return xs_daemon_main(conf, fg, no_crypto, backend);
 }
 
 const struct xs_cmd xs_cmd_daemon = {
 	.name = "daemon",
-	.help = "daemon [-c FILE] [--foreground] [--bench-no-crypto]: run the instance's daemon (the last: benchmarks only, no encryption)",
+	.help = "daemon " DAEMON_USAGE ": run the instance's daemon (the last: benchmarks only, no encryption)",
 	.run = do_daemon,
 };

@@ -77,7 +77,7 @@ static json_t *sa_json(const struct xs_daemon *d, uint32_t slot)
 
 	xs_sa_alg_str(e->proto, e->enc, e->integ, alg, sizeof(alg));
 	return json_pack("{s:i,s:o,s:o,s:s,s:I,s:s,s:s,s:I,s:s,s:I,s:o,s:s,"
-			 "s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:b}",
+			 "s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:s}",
 		"slot", (int)slot, "src", addr_json(e->family, e->src),
 		"dst", addr_json(e->family, e->dst),
 		"proto", e->proto == XS_PROTO_AH ? "ah" : "esp",
@@ -95,7 +95,8 @@ static json_t *sa_json(const struct xs_daemon *d, uint32_t slot)
 		"add_time", (json_int_t)e->add_time, "seq", (json_int_t)e->seq,
 		"replay_top", (json_int_t)e->replay_top,
 		"packets", (json_int_t)e->packets, "bytes", (json_int_t)e->bytes,
-		"drops", (json_int_t)e->drops, "keys", d->sas[slot].keyed);
+		"drops", (json_int_t)e->drops, "keys", d->sas[slot].keyed,
+		"backend", e->backend == XS_BACKEND_KERNEL ? "kernel" : "afxdp");
 }
 
 static json_t *list(struct xs_daemon *d)
@@ -174,6 +175,7 @@ static void print_sa(json_t *sa)
 	       (int64_t)json_integer_value(json_object_get(sa, "reqid")),
 	       json_string_value(json_object_get(sa, "mode")),
 	       json_string_value(json_object_get(sa, "dir")));
+	printf("\tbackend %s\n", json_string_value(json_object_get(sa, "backend")));
 	printf("\treplay-window %" PRId64,
 	       (int64_t)json_integer_value(json_object_get(sa, "replay_window")));
 	json_array_foreach(json_object_get(sa, "flags"), i, f)

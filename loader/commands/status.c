@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 
+#include "loader/backend_kernel.h"
 #include "loader/commands/commands.h"
 #include "loader/daemon.h"
 
@@ -34,13 +35,29 @@ static json_t *serve_status(struct xs_daemon *d, int argc, char **argv,
 {
 	if (xs_check_no_args(argc, argv, why))
 		return NULL;
-	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:I,s:o}",
+	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:I,s:o,s:o}",
 			 "instance", xs_opts.instance, "pid", (int)getpid(),
 			 "pins", d->pin_dir, "interfaces", ifaces_json(d),
 			 "sas", (int)xs_sad_count(d), "sad_slots", (int)d->sad_slots,
 			 "policies", (int)d->npols, "spd_generation", (int)d->spd_gen,
 			 "acquires", (json_int_t)d->acquires,
-			 "worker", xs_glue_json(d));
+			 "worker", xs_glue_json(d), "backend", xs_kernel_json(d));
+}
+
+static void print_backend(json_t *b)
+{
+	json_t *lack = json_object_get(b, "kernel_lacks"), *w;
+	size_t i;
+
+	printf("  backend %s (SAs' default); kernel: %" PRId64 " SAs, %" PRId64
+	       " policies in XFRM%s",
+	       json_string_value(json_object_get(b, "backend")),
+	       (int64_t)json_integer_value(json_object_get(b, "kernel_sas")),
+	       (int64_t)json_integer_value(json_object_get(b, "kernel_policies")),
+	       json_is_true(json_object_get(b, "xfrm")) ? "" : ", no XFRM netlink");
+	json_array_foreach(lack, i, w)
+		printf("%s%s", i ? ", " : "; lacks ", json_string_value(w));
+	printf("\n");
 }
 
 static void print_status(json_t *res)
@@ -80,6 +97,7 @@ static void print_status(json_t *res)
 		       ", NO CRYPTO (benchmark only: ESP without encryption or ICV)" : "");
 	else
 		printf("  worker: not running (PROTECT and ESP traffic is dropped: no-worker)\n");
+	print_backend(json_object_get(res, "backend"));
 }
 
 const struct xs_cmd xs_cmd_status = {
