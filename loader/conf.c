@@ -6,7 +6,8 @@
  *   interfaces { wan = IF  lan = IF }
  *   sas { NAME { KEY = VALUE ... } ... }
  *   policies { NAME { KEY = VALUE ... } ... }
- *   connections { }  secrets { }	(IKE, later: must be empty)
+ *   connections { NAME { ... } }  secrets { ike-NAME { ... } }
+ *				(IKE: loader/conf_ike.c)
  *
  * A strict recursive-descent parser over lines: every error names the file
  * and line. Each `key = value` of an SA or policy becomes the words
@@ -20,7 +21,9 @@
 
 #include "engine/crypto.h"
 #include "loader/backend_kernel.h"
+#include "loader/conf_ike.h"
 #include "loader/daemon.h"
+#include "loader/ike_glue.h"
 
 enum { LINE_MAX_LEN = 4096, WORDS_MAX = 64, ITEMS_MAX = 4096 };
 
@@ -43,6 +46,7 @@ struct conf {
 	struct item *items;
 	int nitems;
 	bool has_keys;
+	struct xs_ike_conf ike;
 	int backend;			/* enum xs_sa_backend, -1: not given */
 };
 
@@ -255,17 +259,27 @@ static int parse_interfaces(struct conf *c)
 	return r < 0 ? -1 : err(c, "missing '}' for interfaces%s%s", "", "");
 }
 
-static int parse_reserved(struct conf *c, const char *sect)
+static int rd_next(void *c, char **line)
 {
-	char *s;
-	int r = next_line(c, &s);
+	return next_line(c, line);
+}
 
-	if (r > 0 && !strcmp(s, "}"))
-		return 0;
-	if (r > 0)
-		return err(c, "%s: not supported yet (IKE is not implemented; leave it empty)%s",
-			   sect, "");
-	return r < 0 ? -1 : err(c, "missing '}' for %s%s", sect, "");
+static int rd_kv(void *c, char *s, char **key, char **val)
+{
+	return kv_split(c, s, key, val);
+}
+
+/* connections { } and secrets { }: conf_ike.c reads them with our reader. */
+static int parse_ike(struct conf *c, const char *sect)
+{
+	struct xs_conf_rd rd = { .c = c, .next = rd_next, .section = section_name,
+				 .kv = rd_kv, .file = c->file, .line = &c->line,
+				 .why = c->why };
+
+	if (xs_conf_ike_section(&c->ike, sect, &rd))
+		return -1;
+	c->has_keys |= c->ike.nsecrets > 0;
+	return 0;
 }
 
 /* backend = afxdp|kernel, outside the sections. */
@@ -301,8 +315,8 @@ static int parse_top(struct conf *c)
 		else if (!strcmp(name, "sas") || !strcmp(name, "policies"))
 			r = parse_list(c, !strcmp(name, "sas") ? "sas" : "policies");
 		else if (!strcmp(name, "connections") || !strcmp(name, "secrets"))
-			r = parse_reserved(c, !strcmp(name, "secrets") ? "secrets" :
-					   "connections");
+			r = parse_ike(c, !strcmp(name, "secrets") ? "secrets" :
+				      "connections");
 		else
 			return err(c, "unknown section '%s'%s", name, "");
 		if (r)
@@ -321,6 +335,7 @@ static void conf_free(struct conf *c)
 			free(c->items[i].argv[j]);
 		}
 	free(c->items);
+	xs_ike_conf_free(&c->ike);
 	xs_wipe(c->buf, sizeof(c->buf));
 	if (c->f)
 		fclose(c->f);
@@ -450,6 +465,8 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 	}
 	if (!ret)
 		ret = apply_items(d, c);
+	if (!ret)
+		ret = xs_ike_configure(d, &c->ike, why);
 	conf_free(c);
 	free(c);
 	return ret;

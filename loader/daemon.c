@@ -22,6 +22,7 @@
 #include "engine/engine.h"
 #include "loader/backend_kernel.h"
 #include "loader/daemon.h"
+#include "loader/ike_glue.h"
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
@@ -90,6 +91,7 @@ static void teardown(struct xs_daemon *d, int lock_fd)
 {
 	char why[XS_WHY_MAX], path[128];
 
+	xs_ike_close(d);
 	xs_detach(d, NULL, why);
 	xs_kernel_close(d);
 	xs_events_close(d);

@@ -70,6 +70,8 @@ struct xs_daemon {
 	uint64_t acquires;
 	int64_t acquire_logged;		/* CLOCK_MONOTONIC seconds */
 
+	struct xs_ike *ike;		/* loader/ike_glue.h */
+
 	int listen_fd;
 	bool stop;
 };

@@ -15,5 +15,6 @@ extern const struct xs_cmd xs_cmd_policy;
 extern const struct xs_cmd xs_cmd_status;
 extern const struct xs_cmd xs_cmd_stats;
 extern const struct xs_cmd xs_cmd_load_conf;
+extern const struct xs_cmd xs_cmd_list_conns;
 
 #endif

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * The IKE model as JSON for the control protocol (docs/control-protocol.md):
+ * addresses, identities, traffic selectors and proposals in swanctl's
+ * words; the configured connections for `list-conns`. Never secrets.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ike/proposal.h"
+#include "loader/daemon.h"
+#include "loader/ike_glue.h"
+#include "loader/ike_json.h"
+
+void xs_ike_addr_str(const struct ike_addr *a, char *buf, size_t len)
+{
+	if (!a->len || !inet_ntop(a->len == 4 ? AF_INET : AF_INET6, a->addr, buf,
+				  len))
+		snprintf(buf, len, "%%any");
+}
+
+/* Leading ones of a mask that turns start into end, or -1 if none. */
+static int range_prefix(const uint8_t *s, const uint8_t *e, int bytes)
+{
+	int bit, plen = -1;
+
+	for (bit = 0; bit < bytes * 8; bit++) {
+		int a = s[bit / 8] >> (7 - bit % 8) & 1;
+		int b = e[bit / 8] >> (7 - bit % 8) & 1;
+
+		if (plen < 0 && a != b)
+			plen = bit;
+		if (plen >= 0 && (a != 0 || b != 1))
+			return -1;
+	}
+	return plen < 0 ? bytes * 8 : plen;
+}
+
+void xs_ike_ts_str(const struct ike_ts *ts, char *buf, size_t len)
+{
+	int bytes = ts->type == IKEV2_TS_IPV6_ADDR_RANGE ? 16 : 4, plen;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	int n;
+
+	if (!ts->type) {
+		n = snprintf(buf, len, "dynamic");
+	} else {
+		inet_ntop(bytes == 4 ? AF_INET : AF_INET6, ts->start, a, sizeof(a));
+		inet_ntop(bytes == 4 ? AF_INET : AF_INET6, ts->end, b, sizeof(b));
+		plen = range_prefix(ts->start, ts->end, bytes);
+		n = plen >= 0 ? snprintf(buf, len, "%s/%d", a, plen) :
+				snprintf(buf, len, "%s-%s", a, b);
+	}
+	if (n < 0 || (size_t)n >= len || (!ts->proto && !ts->start_port &&
+					  ts->end_port == 65535))
+		return;
+	if (ts->start_port == 0 && ts->end_port == 65535)
+		snprintf(buf + n, len - n, "[%u]", ts->proto);
+	else if (ts->start_port == ts->end_port)
+		snprintf(buf + n, len - n, "[%u/%u]", ts->proto, ts->start_port);
+	else
+		snprintf(buf + n, len - n, "[%u/%u-%u]", ts->proto, ts->start_port,
+			 ts->end_port);
+}
+
+json_t *xs_ike_ts_json(const struct ike_ts_pld *ts)
+{
+	json_t *a = json_array();
+	char buf[128];
+	unsigned i;
+
+	for (i = 0; i < ts->num; i++) {
+		xs_ike_ts_str(&ts->ts[i], buf, sizeof(buf));
+		json_array_append_new(a, json_string(buf));
+	}
+	return a;
+}
+
+json_t *xs_ike_props_json(const struct ike_sa_pld *sa)
+{
+	char buf[1024];
+
+	return ike_prop_format(sa, buf, sizeof(buf)) < 0 ? json_null() :
+	       json_string(buf);
+}
+
+json_t *xs_ike_id_json(const struct ike_id_cfg *id)
+{
+	char buf[512];
+
+	xs_ike_id_str(id, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *end_json(const struct ike_end_cfg *e, bool local)
+{
+	json_t *o = json_pack("{s:s,s:o}", "auth",
+			      e->auth == IKE_AUTH_KIND_PSK ? "psk" : "pubkey",
+			      "id", xs_ike_id_json(&e->id));
+
+	if (local) {
+		json_object_set_new(o, "certs", e->certs[0] ? json_string(e->certs) : json_null());
+		json_object_set_new(o, "key", e->key[0] ? json_string(e->key) : json_null());
+	} else {
+		json_object_set_new(o, "cacerts", e->cacerts[0] ? json_string(e->cacerts) :
+				    json_null());
+	}
+	return o;
+}
+
+static json_t *child_json(const struct ike_child_cfg *ch)
+{
+	static const char *const starts[] = { "none", "start", "trap" };
+	static const char *const dpds[] = { "clear", "restart", "trap" };
+
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:I,s:I,s:I,s:I,"
+			 "s:I,s:I,s:I,s:I}",
+		"name", ch->name, "mode", ch->transport ? "transport" : "tunnel",
+		"proto", ch->proto == IKEV2_PROTO_AH ? "ah" : "esp",
+		"proposals", xs_ike_props_json(&ch->proposals),
+		"local_ts", xs_ike_ts_json(&ch->local_ts),
+		"remote_ts", xs_ike_ts_json(&ch->remote_ts),
+		"start_action", starts[ch->start_action % 3],
+		"dpd_action", dpds[ch->dpd_action % 3],
+		"replay_window", (json_int_t)ch->replay_window,
+		"rekey_time", (json_int_t)ch->rekey_time,
+		"life_time", (json_int_t)ch->life_time,
+		"rand_time", (json_int_t)ch->rand_time,
+		"rekey_bytes", (json_int_t)ch->rekey_bytes,
+		"life_bytes", (json_int_t)ch->life_bytes,
+		"rekey_packets", (json_int_t)ch->rekey_packets,
+		"life_packets", (json_int_t)ch->life_packets);
+}
+
+static json_t *conn_json(const struct ike_conn_cfg *c)
+{
+	char la[64], ra[64];
+	json_t *kids = json_array();
+	int i;
+
+	xs_ike_addr_str(&c->local, la, sizeof(la));
+	xs_ike_addr_str(&c->remote, ra, sizeof(ra));
+	for (i = 0; i < c->nchildren; i++)
+		json_array_append_new(kids, child_json(&c->children[i]));
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:o,s:b,s:b,s:b,s:I,s:I,s:I,s:I,"
+			 "s:I,s:o,s:o,s:o}",
+		"name", c->name, "local_addrs", la, "remote_addrs", ra,
+		"local_port", c->local.port, "remote_port", c->remote.port,
+		"proposals", xs_ike_props_json(&c->proposals),
+		"encap", c->encap, "fragmentation", c->fragmentation, "esn", c->esn,
+		"rekey_time", (json_int_t)c->rekey_time,
+		"rand_time", (json_int_t)c->rand_time,
+		"dpd_delay", (json_int_t)c->dpd_delay,
+		"dpd_timeout", (json_int_t)c->dpd_timeout,
+		"keyingtries", (json_int_t)c->keyingtries,
+		"local", end_json(&c->local_auth, true),
+		"remote", end_json(&c->remote_auth, false), "children", kids);
+}
+
+json_t *xs_ike_conns_json(const struct xs_daemon *d)
+{
+	const struct xs_ike_conf *ic = d->ike ? &d->ike->conf : NULL;
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; ic && i < ic->nconns; i++)
+		json_array_append_new(a, conn_json(&ic->conns[i]));
+	return json_pack("{s:o,s:i}", "connections", a, "secrets",
+			 ic ? (int)ic->nsecrets : 0);
+}
