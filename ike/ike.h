@@ -68,6 +68,13 @@ struct ike_ops {
 			     uint32_t spi_out);
 	/* Log one line about an event in the peer's terms (never keys). */
 	void (*log)(void *user, int level, const char *conn, const char *msg);
+	/*
+	 * Optional (NULL: none sent): a NAT keepalive, the one byte 0xff
+	 * (RFC 3948 2.3) as a UDP datagram from local to remote (port 4500),
+	 * without a non-ESP marker. Sent every 20 s while we are behind a NAT.
+	 */
+	int (*send_keepalive)(void *user, const struct ike_addr *local,
+			      const struct ike_addr *remote);
 };
 
 enum ike_log_level { IKE_LOG_ERR = 3, IKE_LOG_INFO = 6, IKE_LOG_DEBUG = 7 };
@@ -135,6 +142,35 @@ struct ike_sa_info {
 	uint8_t nchildren;
 	struct ike_child_info children[IKE_CONN_MAX_CHILDREN];
 };
+
+/* Counted reasons a received datagram was dropped (struct ike_stats). */
+enum ike_drop {
+	IKE_DROP_MALFORMED = 0,	/* the codec refused it */
+	IKE_DROP_NO_SA,		/* SPIs of no IKE SA of ours */
+	IKE_DROP_STATE,		/* exchange not expected in this state */
+	IKE_DROP_MSGID,		/* request/response with a wrong message ID */
+	IKE_DROP_FLAGS,		/* I/R flags wrong for the SA */
+	IKE_DROP_DECRYPT,	/* SK/SKF failed (ICV, length, padding) */
+	IKE_DROP_FRAG,		/* fragment refused by the reassembly */
+	IKE_DROP_HALF_OPEN,	/* too many half-open SAs */
+	IKE_DROP_NO_CONN,	/* IKE_SA_INIT for no configured connection */
+	IKE_DROP_LIMIT,		/* IKE SA table full */
+	IKE_DROP_COUNT,
+};
+
+/* Counters of an instance since ike_ctx_new(). */
+struct ike_stats {
+	uint64_t drops[IKE_DROP_COUNT];
+	uint64_t sa_established, sa_failed, sa_deleted;
+	uint64_t child_installed, child_failed, child_deleted;
+	uint64_t retransmits, give_ups, dup_requests;
+	uint64_t auth_failed, no_proposal, ts_unacceptable;
+	uint64_t cookies_sent;
+};
+
+void ike_get_stats(const struct ike_ctx *ctx, struct ike_stats *out);
+/* "malformed", "no-sa", ... for an enum ike_drop. */
+const char *ike_drop_name(unsigned int why);
 
 /* Call fn for every IKE SA; stops early if fn returns non-zero. */
 int ike_foreach_sa(struct ike_ctx *ctx,

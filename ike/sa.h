@@ -110,6 +110,7 @@ struct ike_child {
 	uint8_t proto;			/* IKEV2_PROTO_ESP / _AH */
 	bool transport, esn, encap;
 	bool installed;			/* in the dataplane */
+	bool delete_sent;		/* DELETING: our Delete is out */
 	uint32_t spi_in, spi_out;
 	uint16_t encr, key_bits, integ, dh;	/* dh: PFS group, 0 none */
 	struct ike_sa_pld chosen;	/* the proposal agreed on */
@@ -298,8 +299,11 @@ void ike_sa_kick(struct ike_sa *sa, uint64_t now);
 /* (ike_input() of ike.h) */
 
 /* ---- exchange_init.c: IKE_SA_INIT ------------------------------------- */
+/* A new IKE SA for conn carrying child (NULL: none) in IKE_AUTH;
+ * keyingtry counts the attempts (keyingtries) from 0. */
 int ike_init_initiate(struct ike_ctx *ctx, const struct ike_conn_cfg *conn,
-		      const struct ike_child_cfg *child, uint64_t now);
+		      const struct ike_child_cfg *child, uint32_t keyingtry,
+		      uint64_t now);
 void ike_init_on_request(struct ike_ctx *ctx, const struct ike_addr *local,
 			 const struct ike_addr *remote, const uint8_t *msg,
 			 size_t len, uint64_t now);
@@ -322,6 +326,22 @@ void ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *msg,
 			 uint64_t now);
 void ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *msg,
 			  uint64_t now);
+
+/* ---- auth_match.c: connections, identities and secrets for IKE_AUTH --- */
+/* Our identity: the configured one, else our IP address. */
+void ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out);
+/* The peer's identity against a configured one (type 0: any). */
+bool ike_id_matches(const struct ike_id_cfg *peer,
+		    const struct ike_id_cfg *cfg);
+/* The best shared key for the pair of identities (most IDs matched). */
+const struct ike_secret_cfg *ike_psk_find(const struct ike_ctx *ctx,
+					  const struct ike_id_cfg *local,
+					  const struct ike_id_cfg *remote);
+/* Responder: the connection for the peer's IDi (and IDr); NULL if none. */
+const struct ike_conn_cfg *ike_auth_pick_conn(struct ike_sa *sa,
+					      const struct ike_msg *m);
+/* Initiator: no other IKE SA of ours with this peer (INITIAL_CONTACT). */
+bool ike_first_contact(const struct ike_sa *sa);
 
 /* ---- informational.c: DELETE, liveness, notifies ---------------------- */
 void ike_info_on_request(struct ike_sa *sa, const struct ike_msg *msg,
