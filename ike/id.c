@@ -57,14 +57,27 @@ static bool dn_equal(const uint8_t *a, size_t alen, const X509_NAME *b)
 	return eq;
 }
 
-/* Short names strongSwan accepts that OpenSSL spells differently. */
-static const char *dn_attr_name(const char *key)
+/* Attribute names of a DN string, case-insensitive like strongSwan's. */
+static int dn_attr_nid(const char *key)
 {
-	if (!strcasecmp(key, "E") || !strcasecmp(key, "email"))
-		return "emailAddress";
-	if (!strcmp(key, "S"))
-		return "ST";
-	return key;
+	static const struct { const char *name; int nid; } attrs[] = {
+		{ "C", NID_countryName }, { "ST", NID_stateOrProvinceName },
+		{ "S", NID_stateOrProvinceName }, { "L", NID_localityName },
+		{ "O", NID_organizationName },
+		{ "OU", NID_organizationalUnitName }, { "CN", NID_commonName },
+		{ "SN", NID_surname }, { "GN", NID_givenName },
+		{ "DC", NID_domainComponent }, { "UID", NID_userId },
+		{ "serialNumber", NID_serialNumber },
+		{ "E", NID_pkcs9_emailAddress },
+		{ "email", NID_pkcs9_emailAddress },
+		{ "emailAddress", NID_pkcs9_emailAddress },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+		if (!strcasecmp(key, attrs[i].name))
+			return attrs[i].nid;
+	return NID_undef;
 }
 
 /* PrintableString when the value allows it (as strongSwan encodes). */
@@ -106,7 +119,7 @@ static int dn_add_rdn(X509_NAME *name, char *rdn, struct ike_err *err)
 		val[vlen - 1] = 0;
 		val++;
 	}
-	nid = OBJ_txt2nid(dn_attr_name(key));
+	nid = dn_attr_nid(key);
 	if (nid == NID_undef || !*val)
 		return ike_fail(err, 0, "DN: %s '%s'", nid == NID_undef ?
 				"unknown attribute" : "empty value for", key);
@@ -121,8 +134,8 @@ static int dn_parse(const char *s, struct ike_id_cfg *id, struct ike_err *err)
 {
 	char buf[IKE_ID_STR_MAX], *rdn = buf, *p;
 	X509_NAME *name;
-	bool quoted = false;
-	int rc = 0;
+	bool quoted = false, end;
+	int rc;
 
 	if (strlen(s) >= sizeof(buf))
 		return ike_fail(err, 0, "DN longer than %zu characters",
@@ -131,18 +144,17 @@ static int dn_parse(const char *s, struct ike_id_cfg *id, struct ike_err *err)
 	name = X509_NAME_new();
 	if (!name)
 		return ike_fail(err, 0, "DN: out of memory");
-	for (p = buf; !rc; p++) {
+	for (p = buf;; p++) {
 		if (*p == '"')
 			quoted = !quoted;
 		if (*p && (*p != ',' || quoted))
 			continue;
-		if (!*p && quoted)
-			rc = ike_fail(err, 0, "DN: unterminated quote");
-		else if (*p || *trim(rdn))
-			rc = dn_add_rdn(name, rdn, err);
-		if (!*p)
-			break;
+		end = !*p;
 		*p = 0;
+		rc = quoted ? ike_fail(err, 0, "DN: unterminated quote")
+			    : dn_add_rdn(name, rdn, err);
+		if (rc || end)
+			break;
 		rdn = p + 1;
 	}
 	if (!rc && (!X509_NAME_entry_count(name) || dn_to_id(name, id)))
