@@ -452,8 +452,14 @@ struct ike_ctx *ike_ctx_new(const struct ike_ops *ops)
 	    !ops->child_delete)
 		return NULL;
 	ctx = calloc(1, sizeof(*ctx));
-	if (ctx)
-		ctx->ops = *ops;
+	if (!ctx)
+		return NULL;
+	ctx->ops = *ops;
+	if (ike_cookies_init(&ctx->cookies, IKE_COOKIE_THRESHOLD,
+			     IKE_COOKIE_ROTATE_MS, IKE_COOKIE_GRACE_MS, 0)) {
+		free(ctx);
+		return NULL;
+	}
 	return ctx;
 }
 
@@ -471,6 +477,7 @@ void ike_ctx_free(struct ike_ctx *ctx, uint64_t now)
 	ike_reap(ctx);
 	free(ctx->conns);
 	free_secrets(ctx);
+	ike_cookies_wipe(&ctx->cookies);
 	xs_wipe(ctx, sizeof(*ctx));
 	free(ctx);
 }

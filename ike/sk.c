@@ -258,7 +258,7 @@ int ike_sk_seal(struct ike_sk *sk, struct ike_buf *b, struct ike_buf *inner)
 {
 	size_t body_len;
 
-	if (!b->has_hdr || b->sealed || inner->has_hdr || !inner->len)
+	if (!b->has_hdr || b->sealed || inner->has_hdr)
 		return IKE_SK_E_ARG;
 	ike_msg_finalise(inner);
 	body_len = ike_sk_body_len(sk, inner->len);
