@@ -80,6 +80,13 @@ ifneq ($(IKE_SRC),)
 TARGETS += $(B)/libxdpsec-ike.a $(B)/libxdpsec-ike.so $(B)/tests/ike/ike_decode
 endif
 
+# The kernel backend's XFRM netlink codec alone (tests/test_kernel_backend.py).
+XFRMT_OBJ := $(addprefix $(B)/obj/loader/,xfrm_nl.o pol_parse.o sa_parse.o sel_parse.o \
+	       args.o util.o)
+ifneq ($(wildcard tests/kernel/xfrm_tool.c),)
+TARGETS += $(B)/tests/kernel/xfrm_tool
+endif
+
 BPFT_SRC  := $(wildcard tests/bpf/test_*.c)
 BPFT_BIN  := $(BPFT_SRC:tests/bpf/%.c=$(B)/tests/bpf/%)
 BPFT_LIB  := tests/bpf/harness.c loader/spd_compile.c
@@ -315,6 +322,13 @@ $(B)/xdpsec: $(LOADER_OBJ) $(B)/libxdpsec-ike.a $(B)/libxdpsec-worker.a \
 	     $(B)/libxdpsec-engine.a
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) -o $@ $(LOADER_OBJ) $(B)/libxdpsec-ike.a $(B)/libxdpsec-worker.a \
+		$(B)/libxdpsec-engine.a -ljansson $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
+
+$(B)/tests/kernel/xfrm_tool: tests/kernel/xfrm_tool.c $(XFRMT_OBJ) \
+			      $(B)/libxdpsec-worker.a $(B)/libxdpsec-engine.a
+	@mkdir -p $(@D)
+	$(if $(Q),@echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $< $(XFRMT_OBJ) -o $@ $(B)/libxdpsec-worker.a \
 		$(B)/libxdpsec-engine.a -ljansson $(WORKER_LDLIBS) $(LDLIBS_ENGINE)
 
 # --- tests ----------------------------------------------------------------

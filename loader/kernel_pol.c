@@ -124,8 +124,7 @@ uint32_t xs_kernel_pol_link(struct xs_daemon *d, const struct xs_spd_policy *p,
 	if (!ret)
 		return slot;
 	pr_warn("kernel backend: XFRM refused policy %u (its traffic is dropped): %s%s%s",
-		p->id, ret == -ERANGE ? "a port range XFRM cannot express (want N or an aligned power-of-two block)" :
-		strerror(-ret), d->kernel->x.ext[0] ? ": " : "", d->kernel->x.ext);
+		p->id, strerror(-ret), d->kernel->x.ext[0] ? ": " : "", d->kernel->x.ext);
 	return XS_SA_NONE;
 }
 

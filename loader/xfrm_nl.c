@@ -550,10 +550,13 @@ int xs_xfrm_pol_set(struct xs_xfrm *x, const struct xs_xfrm_pol *pol,
 	struct xfrm_user_tmpl *t;
 	struct xfrm_user_offload off = { .ifindex = pol->offload_ifindex };
 
+	x->ext[0] = 0;
 	u = req_init(&m, update ? XFRM_MSG_UPDPOLICY : XFRM_MSG_NEWPOLICY,
 		     update ? 0 : NLM_F_CREATE | NLM_F_EXCL, sizeof(*u));
-	if (pol_selector(&u->sel, pol->p))
+	if (pol_selector(&u->sel, pol->p)) {
+		snprintf(x->ext, sizeof(x->ext), "XFRM selector ports are a single port or an aligned power-of-two block");
 		return -ERANGE;
+	}
 	lft_init(&u->lft);
 	u->priority = pol->p->priority;
 	u->dir = pol->p->dir;		/* XS_SPD_IN/OUT/FWD = XFRM's */

@@ -163,6 +163,7 @@ static json_t *serve_state(struct xs_daemon *d, int argc, char **argv,
 static void print_sa(json_t *sa)
 {
 	json_t *encap = json_object_get(sa, "encap"), *sel = json_object_get(sa, "sel");
+	bool kernel = !strcmp(json_string_value(json_object_get(sa, "backend")), "kernel");
 	char words[160];
 	json_t *f;
 	size_t i;
@@ -175,7 +176,7 @@ static void print_sa(json_t *sa)
 	       (int64_t)json_integer_value(json_object_get(sa, "reqid")),
 	       json_string_value(json_object_get(sa, "mode")),
 	       json_string_value(json_object_get(sa, "dir")));
-	printf("\tbackend %s\n", json_string_value(json_object_get(sa, "backend")));
+	printf("\tbackend %s\n", kernel ? "kernel (keys and crypto in XFRM)" : "afxdp");
 	printf("\treplay-window %" PRId64,
 	       (int64_t)json_integer_value(json_object_get(sa, "replay_window")));
 	json_array_foreach(json_object_get(sa, "flags"), i, f)
@@ -189,7 +190,7 @@ static void print_sa(json_t *sa)
 		xs_sel_json_words(f, words, sizeof(words));
 		printf("\tsel %s\n", words);
 	}
-	if (!json_is_true(json_object_get(sa, "keys")))
+	if (!kernel && !json_is_true(json_object_get(sa, "keys")))
 		printf("\tkeys none: no worker had them (add the SA again after attach)\n");
 	printf("\tstate %s seq 0x%" PRIx64 " packets %" PRId64 " bytes %" PRId64
 	       " drops %" PRId64 "\n",
