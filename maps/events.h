@@ -3,8 +3,15 @@
  * Events from BPF to the daemon. XS_EV_ACQUIRE: a packet matched a PROTECT
  * policy that has no usable SA (as XFRM's acquire): the packet was dropped
  * and counted (no-sa); the daemon may start IKE for the policy's template.
- * One event per such packet; the daemon coalesces. If the ring is full the
- * event is lost but the drop is still counted.
+ *
+ * Rate limit at the source: a flood of such packets must not cost a ring
+ * buffer reservation and a daemon wakeup each, nor crowd out the acquires
+ * of other policies. Each CPU sends at most XS_ACQ_BURST acquires per
+ * policy per XS_ACQ_WINDOW_NS (state in xs_acqrl, an LRU per-CPU hash by
+ * policy index, so any number of policies fits); the rest are counted in
+ * xs_stats.acquires_limited of the hook, the packets still as no-sa drops.
+ * The daemon coalesces what arrives. If the ring is full the event is lost
+ * but the drop is still counted.
  */
 #ifndef XDPSEC_MAPS_EVENTS_H
 #define XDPSEC_MAPS_EVENTS_H
@@ -29,12 +36,34 @@ struct xs_event {
 };
 _Static_assert(sizeof(struct xs_event) == 48, "xs_event layout");
 
+enum {
+	XS_ACQ_BURST = 4,		/* acquires per policy, CPU and window */
+	XS_ACQ_WINDOW_NS = 1000000000,	/* 1 s */
+	XS_ACQ_POLICIES = 4096,		/* policies tracked at once (LRU) */
+};
+
+/* Per CPU, per policy: the current window and what it sent in it. */
+struct xs_acq_rate {
+	__u64 window_start;		/* bpf_ktime_get_ns() */
+	__u32 sent;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct xs_acq_rate) == 16, "xs_acq_rate layout");
+
 #ifdef __bpf__
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 	XS_PIN_BY_NAME;
 } xs_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, XS_ACQ_POLICIES);
+	__type(key, __u32);		/* policy index in xs_spd */
+	__type(value, struct xs_acq_rate);
+	XS_PIN_BY_NAME;
+} xs_acqrl SEC(".maps");
 #endif
 
 #endif

@@ -27,6 +27,7 @@ struct xs_stats {
 	__u64 actions[XS_ACT__MAX];
 	__u64 drops[XS_DROP__MAX];
 	__u32 drop_where[XS_DROP__MAX];
+	__u64 acquires_limited;		/* acquire events not sent (maps/events.h) */
 };
 
 #ifdef __bpf__

@@ -26,10 +26,38 @@ static __always_inline int out_is_ike(const struct xs_flow *f)
 		f->sport == XS_PORT_NATT || f->dport == XS_PORT_NATT);
 }
 
+/* May this CPU send an acquire for policy now (maps/events.h)? */
+static __always_inline int acquire_allowed(__u32 policy)
+{
+	struct xs_acq_rate fresh = { .window_start = bpf_ktime_get_ns(), .sent = 1 };
+	struct xs_acq_rate *r = bpf_map_lookup_elem(&xs_acqrl, &policy);
+	struct xs_stats *s;
+
+	if (!r) {
+		bpf_map_update_elem(&xs_acqrl, &policy, &fresh, BPF_ANY);
+		return 1;
+	}
+	if (fresh.window_start - r->window_start >= XS_ACQ_WINDOW_NS) {
+		r->window_start = fresh.window_start;
+		r->sent = 0;
+	}
+	if (r->sent < XS_ACQ_BURST) {
+		r->sent++;
+		return 1;
+	}
+	s = stats_get();
+	if (s)
+		s->acquires_limited++;
+	return 0;
+}
+
 static __always_inline void out_acquire(const struct xs_flow *f, __u32 policy)
 {
-	struct xs_event *ev = bpf_ringbuf_reserve(&xs_events, sizeof(*ev), 0);
+	struct xs_event *ev;
 
+	if (!acquire_allowed(policy))
+		return;
+	ev = bpf_ringbuf_reserve(&xs_events, sizeof(*ev), 0);
 	if (!ev)
 		return;
 	ev->type = XS_EV_ACQUIRE;

@@ -37,7 +37,10 @@ static json_t *hook_json(const struct xs_stats *s, int ncpu)
 			sum += s[c].drops[i];
 		json_object_set_new(drops, xs_drop_name(i), json_integer(sum));
 	}
-	return json_pack("{s:o,s:o}", "actions", acts, "drops", drops);
+	for (sum = 0, c = 0; c < ncpu; c++)
+		sum += s[c].acquires_limited;
+	return json_pack("{s:o,s:o,s:I}", "actions", acts, "drops", drops,
+			 "acquires_limited", (json_int_t)sum);
 }
 
 static json_t *serve_stats(struct xs_daemon *d, int argc, char **argv,
@@ -89,6 +92,8 @@ static void print_stats(json_t *res)
 		printf("%s:\n", name);
 		print_counters("  actions: ", json_object_get(h, "actions"));
 		print_counters("  drops: ", json_object_get(h, "drops"));
+		printf("  acquires limited: %" PRId64 "\n", (int64_t)
+		       json_integer_value(json_object_get(h, "acquires_limited")));
 	}
 	h = json_object_get(res, "worker");
 	if (json_is_object(h)) {
@@ -96,6 +101,8 @@ static void print_stats(json_t *res)
 		       (int64_t)json_integer_value(json_object_get(h, "rx")),
 		       (int64_t)json_integer_value(json_object_get(h, "tx")));
 		print_counters("  drops: ", json_object_get(h, "drops"));
+		printf("  acquires limited: %" PRId64 "\n", (int64_t)
+		       json_integer_value(json_object_get(h, "acquires_limited")));
 	}
 }
 

@@ -71,6 +71,7 @@ static int open_wan(struct xs_bpf *b, const struct xs_bpf_opts *o)
 	b->stats = bpf_map__fd(b->wan->maps.xs_stats);
 	b->xsks = bpf_map__fd(b->wan->maps.xs_xsks);
 	b->events = bpf_map__fd(b->wan->maps.xs_events);
+	b->acqrl = bpf_map__fd(b->wan->maps.xs_acqrl);
 	return 0;
 }
 
@@ -211,6 +212,20 @@ uint64_t xs_bpf_action(struct xs_bpf *b, unsigned int hook, unsigned int act)
 uint64_t xs_bpf_drop(struct xs_bpf *b, unsigned int hook, unsigned int reason)
 {
 	return stat_sum(b, hook, offsetof(struct xs_stats, drops) + 8 * reason);
+}
+
+uint64_t xs_bpf_acquires_limited(struct xs_bpf *b, unsigned int hook)
+{
+	return stat_sum(b, hook, offsetof(struct xs_stats, acquires_limited));
+}
+
+void xs_bpf_acquire_reset(struct xs_bpf *b)
+{
+	__u32 key;
+
+	while (!bpf_map_get_next_key(b->acqrl, NULL, &key))
+		if (bpf_map_delete_elem(b->acqrl, &key))
+			break;
 }
 
 unsigned int xs_bpf_events(struct xs_bpf *b)

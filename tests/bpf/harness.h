@@ -31,6 +31,7 @@ struct xs_bpf {
 	struct tc_out *tc;
 	int prog_wan, prog_lan, prog_tc;
 	int sad, sadi, spd, spdd, spds, cfg, stats, xsks, events;
+	int acqrl;			/* acquire rate limit state */
 	struct ring_buffer *rb;
 	struct xsk_socket *xsk;
 	struct xsk_umem *umem;
@@ -54,6 +55,10 @@ int xs_bpf_run(int prog, const void *frame, size_t len, uint32_t repeat,
 /* Counters summed over the CPUs. */
 uint64_t xs_bpf_action(struct xs_bpf *b, unsigned int hook, unsigned int act);
 uint64_t xs_bpf_drop(struct xs_bpf *b, unsigned int hook, unsigned int reason);
+/* Acquire events the rate limit held back (maps/events.h). */
+uint64_t xs_bpf_acquires_limited(struct xs_bpf *b, unsigned int hook);
+/* Forget the acquire rate limit state: every policy's budget is full. */
+void xs_bpf_acquire_reset(struct xs_bpf *b);
 /*
  * A real AF_XDP socket (copy mode) on a veth in a fresh network namespace
  * of this process, put in xs_xsks[slot]; 0 or -errno.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* xdp-lan and tc-out: the outbound SPD, PROTECT to the worker, acquire. */
+#include <time.h>
+
 #include "tests/bpf/tcommon.h"
 
 static struct xs_bpf B;		/* tc-out with an internal veth (ifindex 1) */
@@ -149,6 +151,43 @@ static void protect_without_sa_acquires(void **state)
 	set_sa(SLOT_OK);
 }
 
+/*
+ * A flood without an SA: in one window each CPU sends XS_ACQ_BURST
+ * acquires per policy and counts the rest; the packets are all no-sa
+ * drops. Another policy still gets its acquire; the next window sends again.
+ */
+static void acquires_rate_limited(void **state)
+{
+	const struct timespec window = { 1, 100000000 };	/* > 1 s */
+	uint64_t lim0 = xs_bpf_acquires_limited(&B, XS_HOOK_LAN);
+	uint64_t drop0 = xs_bpf_drop(&B, XS_HOOK_LAN, XS_DROP_NO_SA);
+	uint8_t buf[XS_FRAME_MAX];
+	size_t len = flow(buf, OTHER, XS_PROTO_UDP, 5555, 53);
+	enum { FLOOD = 64 };
+
+	xs_bpf_events(&B);
+	xs_bpf_acquire_reset(&B);	/* a fresh window for policy 3 */
+	/* repeat runs on one CPU: one policy's budget on one CPU */
+	assert_int_equal(xs_bpf_run(B.prog_lan, buf, len, FLOOD, NULL), XDP_DROP);
+	assert_int_equal(xs_bpf_events(&B), XS_ACQ_BURST);
+	assert_int_equal(B.last_event.policy % XS_SPD_MAX, 3);
+	assert_int_equal(xs_bpf_acquires_limited(&B, XS_HOOK_LAN) - lim0,
+			 FLOOD - XS_ACQ_BURST);
+	assert_int_equal(xs_bpf_drop(&B, XS_HOOK_LAN, XS_DROP_NO_SA) - drop0,
+			 FLOOD);
+	/* policy 2 (its SA dead) has its own budget */
+	set_sa(SLOT_DEAD);
+	len = flow(buf, LAN_B, XS_PROTO_UDP, 1000, 2000);
+	TC(&B, buf, len, TC_SHOT, XS_ACT_DROP, XS_DROP_NO_SA);
+	assert_int_equal(xs_bpf_events(&B), 1);
+	assert_int_equal(B.last_event.policy % XS_SPD_MAX, 2);
+	set_sa(SLOT_OK);
+	nanosleep(&window, NULL);
+	len = flow(buf, OTHER, XS_PROTO_UDP, 5555, 53);
+	LAN(buf, len, XDP_DROP, XS_ACT_DROP, XS_DROP_NO_SA);
+	assert_int_equal(xs_bpf_events(&B), 1);
+}
+
 static void bypass_discard_default(void **state)
 {
 	uint8_t buf[XS_FRAME_MAX];
@@ -200,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lan_protect_goes_to_the_worker),
 		cmocka_unit_test(protect_without_sa_acquires),
+		cmocka_unit_test(acquires_rate_limited),
 		cmocka_unit_test(bypass_discard_default),
 		cmocka_unit_test(tc_redirects_to_the_internal_veth),
 	};

@@ -64,13 +64,18 @@ static void compiler_refuses_bad_policies(void **state)
 }
 
 /* Run f through xdp-lan with only PROTECT policies and no SAs: the acquire
- * event names the policy that decided; no policy -> default bypass. */
+ * event names the policy that decided (the acquire rate limit reset before
+ * each run); no policy -> default bypass. */
 static long bpf_decides(const struct xs_tflow *f, unsigned int gen)
 {
 	uint8_t buf[XS_FRAME_MAX];
 	size_t len = xs_frame(buf, f, "0123456789abcdef", 16);
-	int v = xs_bpf_run(B.prog_lan, buf, len, 1, NULL);
-	unsigned int n = xs_bpf_events(&B);
+	unsigned int n;
+	int v;
+
+	xs_bpf_acquire_reset(&B);
+	v = xs_bpf_run(B.prog_lan, buf, len, 1, NULL);
+	n = xs_bpf_events(&B);
 
 	if (v == XDP_PASS && n == 0)
 		return -1;
