@@ -120,15 +120,24 @@ static int signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+enum { POLL_FIXED = 3, TICK_MS = 1000 };
+
+/* Control socket, signals, BPF events, the IKE sockets; timers. */
 static void serve(struct xs_daemon *d, int sfd)
 {
-	struct pollfd p[3] = { { .fd = d->listen_fd, .events = POLLIN },
-			       { .fd = sfd, .events = POLLIN },
-			       { .fd = ring_buffer__epoll_fd(d->events), .events = POLLIN } };
+	struct pollfd p[POLL_FIXED + XS_IKE_SOCKS] = {
+		{ .fd = d->listen_fd, .events = POLLIN },
+		{ .fd = sfd, .events = POLLIN },
+		{ .fd = ring_buffer__epoll_fd(d->events), .events = POLLIN } };
+	int ike[XS_IKE_SOCKS], timeout = TICK_MS, i;
 
 	while (!d->stop) {
-		int n = poll(p, 3, 1000);
+		int n;
 
+		xs_ike_pollfds(d, ike);
+		for (i = 0; i < XS_IKE_SOCKS; i++)
+			p[POLL_FIXED + i] = (struct pollfd){ .fd = ike[i], .events = POLLIN };
+		n = poll(p, POLL_FIXED + XS_IKE_SOCKS, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (n > 0 && p[1].revents)
@@ -137,7 +146,11 @@ static void serve(struct xs_daemon *d, int sfd)
 			xs_ctl_serve(d, d->listen_fd);
 		if (n > 0 && p[2].revents)
 			xs_events_poll(d);
+		for (i = 0; n > 0 && i < XS_IKE_SOCKS; i++)
+			if (p[POLL_FIXED + i].revents)
+				xs_ike_input(d, p[POLL_FIXED + i].fd);
 		xs_sad_tick(d);
+		timeout = xs_ike_tick(d, TICK_MS);
 	}
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Events from BPF (maps/events.h). An acquire means a packet matched a
- * PROTECT policy without a usable SA and was dropped (no-sa). Until IKE can
- * act on it, the daemon counts acquires (status) and logs them, coalesced
- * to one line a second so that a flow without an SA cannot flood the log.
+ * PROTECT policy without a usable SA and was dropped (no-sa). The daemon
+ * counts acquires (status), hands those of trap policies to IKE (which
+ * starts the negotiation once) and logs them, coalesced to one line a
+ * second so that a flow without an SA cannot flood the log.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "loader/args.h"
 #include "bpf/xdp_wan.skel.h"
 #include "loader/daemon.h"
+#include "loader/ike_glue.h"
 #include "maps/events.h"
 
 static int64_t now_sec(void)
@@ -34,6 +36,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*ev) || ev->type != XS_EV_ACQUIRE)
 		return 0;
 	d->acquires++;
+	xs_ike_acquire(d, ev->policy % XS_SPD_MAX);
 	now = now_sec();
 	if (now == d->acquire_logged)
 		return 0;

@@ -1,26 +1,90 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * The daemon's IKE side (loader/ike_glue.c): the connections and secrets
- * of the configuration file and, from them, the IKE core of ike/ike.h.
+ * The daemon's IKE side: the connections and secrets of the configuration
+ * file, the IKE core (ike/ike.h) driven by them, its UDP sockets and timer
+ * (ike_glue.c), and the Child SAs and policies it put into the dataplane
+ * (ike_install.c).
  */
 #ifndef XDPSEC_LOADER_IKE_GLUE_H
 #define XDPSEC_LOADER_IKE_GLUE_H
 
+#include "ike/ike.h"
 #include "loader/conf_ike.h"
 #include "loader/xdpsec.h"
+#include "maps/events.h"
+#include "maps/spd.h"
+
+enum {
+	XS_IKE_SOCKS = 4,		/* IPv4 500, 4500; IPv6 500, 4500 */
+};
+
+/* A Child SA pair the core installed. */
+struct xs_ike_child {
+	uint8_t proto;			/* XS_PROTO_ESP / _AH */
+	uint8_t family;
+	uint32_t spi_in, spi_out, reqid;
+	uint8_t local[16], remote[16];	/* outer addresses */
+	uint8_t seen_in, seen_out;	/* last xs_sad states reported */
+};
+
+/* A policy added for a reqid (trap: by the configuration). */
+struct xs_ike_pol {
+	struct xs_spd_policy sel;
+	uint32_t reqid;
+	bool trap;
+};
 
 struct xs_ike {
 	struct xs_ike_conf conf;	/* as loaded */
+	struct ike_ctx *ctx;
+	struct ike_ops ops;		/* user: the daemon */
+	int fds[XS_IKE_SOCKS];		/* -1: not open */
+	uint64_t next_ms;		/* ike_tick() deadline */
+	struct xs_ike_child *children;
+	size_t nchildren, child_cap;
+	struct xs_ike_pol *pols;
+	size_t npols, pol_cap;
 };
 
+/* ike_glue.c APIs: */
 /*
  * Take the connections and secrets of a loaded file (ic is emptied) in
- * place of the previous ones. 0, or -1 with why set.
+ * place of the previous ones: every IKE SA is deleted and the core starts
+ * over with the new configuration. 0, or -1 with why set.
  */
 int xs_ike_configure(struct xs_daemon *d, struct xs_ike_conf *ic, char *why);
 void xs_ike_close(struct xs_daemon *d);
+/* The IKE sockets for poll() (fds of -1 are to be skipped); how many. */
+int xs_ike_pollfds(const struct xs_daemon *d, int *fds);
+/* A socket is readable: read and hand to the core what is waiting. */
+void xs_ike_input(struct xs_daemon *d, int fd);
+/* Run the core's timers if due and dataplane lifetime events; the
+ * milliseconds until the next deadline (at most max_ms). */
+int xs_ike_tick(struct xs_daemon *d, int max_ms);
+/* An acquire event for policy index pol: start its Child SA if trapped. */
+void xs_ike_acquire(struct xs_daemon *d, uint32_t pol);
+uint64_t xs_ike_now_ms(void);
+int xs_ike_up(struct xs_daemon *d, const char *conn, const char *child,
+	      char *why);
+int xs_ike_down(struct xs_daemon *d, const char *conn, char *why);
 
-/* list-conns: the configured connections as JSON (never secrets). */
+/* ike_install.c APIs: the ops of the core that touch the dataplane. */
+int xs_ike_spi_alloc(void *user, uint8_t proto, uint32_t *spi);
+int xs_ike_child_install(void *user, const struct ike_child_install *c,
+			 char *why);
+void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
+			 uint32_t spi_out);
+/* Trap policies of the configuration's start_action = trap children. */
+int xs_ike_traps_install(struct xs_daemon *d, char *why);
+/* Forget every Child SA and policy of ours (the maps were flushed). */
+void xs_ike_forget(struct xs_ike *ike);
+/* Report dataplane lifetime events of our Child SAs to the core. */
+void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now);
+
+/* ike_json.c APIs: */
+/* list-conns: the configured connections (never secrets). */
 json_t *xs_ike_conns_json(const struct xs_daemon *d);
+/* list-sas: the IKE SAs and their Child SAs. */
+json_t *xs_ike_sas_json(struct xs_daemon *d);
 
 #endif

@@ -12,6 +12,7 @@
 #include "loader/daemon.h"
 #include "loader/ike_glue.h"
 #include "loader/ike_json.h"
+#include "maps/types.h"
 
 void xs_ike_addr_str(const struct ike_addr *a, char *buf, size_t len)
 {
@@ -168,4 +169,115 @@ json_t *xs_ike_conns_json(const struct xs_daemon *d)
 		json_array_append_new(a, conn_json(&ic->conns[i]));
 	return json_pack("{s:o,s:i}", "connections", a, "secrets",
 			 ic ? (int)ic->nsecrets : 0);
+}
+
+/* ---- list-sas ----------------------------------------------------------- */
+
+struct sas_walk {
+	struct xs_daemon *d;
+	json_t *list;
+	uint64_t now;
+};
+
+static json_t *ago(uint64_t now, uint64_t t)
+{
+	return t && t <= now ? json_integer((now - t) / 1000) : json_null();
+}
+
+static json_t *until(uint64_t now, uint64_t t)
+{
+	return t ? json_integer(t > now ? (t - now) / 1000 : 0) : json_null();
+}
+
+static json_t *spi32(uint32_t spi)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%08x", spi);
+	return json_string(buf);
+}
+
+static json_t *spi64(uint64_t spi)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)spi);
+	return json_string(buf);
+}
+
+/* Live counters of one direction from the SAD (none: zeros). */
+static void counters(const struct xs_daemon *d, const struct ike_child_info *c,
+		     bool in, const struct ike_sa_info *sa, json_t *o)
+{
+	uint8_t proto = c->proto == IKEV2_PROTO_AH ? XS_PROTO_AH : XS_PROTO_ESP;
+	const struct ike_addr *dst = in ? &sa->local : &sa->remote;
+	struct xs_sa_id id = { .family = dst->len == 16 ? XS_AF_INET6 : XS_AF_INET,
+			       .proto = proto, .spi = in ? c->spi_in : c->spi_out };
+	uint32_t slot;
+
+	memcpy(id.dst, dst->addr, 16);
+	slot = xs_sad_find(d, &id);
+	json_object_set_new(o, in ? "bytes_in" : "bytes_out",
+			    json_integer(slot == XS_SA_NONE ? 0 : d->sad[slot].bytes));
+	json_object_set_new(o, in ? "packets_in" : "packets_out",
+			    json_integer(slot == XS_SA_NONE ? 0 : d->sad[slot].packets));
+}
+
+static json_t *child_sa_json(const struct sas_walk *w, const struct ike_sa_info *sa,
+			     const struct ike_child_info *c)
+{
+	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:b,s:b,s:o,s:o,s:s,s:o,s:o,"
+			      "s:o,s:o,s:o}",
+		"name", c->name, "uniqueid", (json_int_t)c->unique_id,
+		"reqid", (json_int_t)c->reqid, "state", c->state ? c->state : "?",
+		"mode", c->transport ? "TRANSPORT" : "TUNNEL",
+		"protocol", c->proto == IKEV2_PROTO_AH ? "AH" : "ESP",
+		"encap", c->encap, "esn", c->esn,
+		"spi_in", spi32(c->spi_in), "spi_out", spi32(c->spi_out),
+		"proposal", c->proposal,
+		"local_ts", xs_ike_ts_json(&c->local_ts),
+		"remote_ts", xs_ike_ts_json(&c->remote_ts),
+		"installed", ago(w->now, c->installed_ms),
+		"rekey_time", until(w->now, c->rekey_ms),
+		"life_time", until(w->now, c->expire_ms));
+
+	counters(w->d, c, true, sa, o);
+	counters(w->d, c, false, sa, o);
+	return o;
+}
+
+static int sa_json(void *arg, const struct ike_sa_info *sa)
+{
+	struct sas_walk *w = arg;
+	char la[64], ra[64];
+	json_t *kids = json_array();
+	int i;
+
+	xs_ike_addr_str(&sa->local, la, sizeof(la));
+	xs_ike_addr_str(&sa->remote, ra, sizeof(ra));
+	for (i = 0; i < sa->nchildren; i++)
+		json_array_append_new(kids, child_sa_json(w, sa, &sa->children[i]));
+	json_array_append_new(w->list, json_pack(
+		"{s:s,s:I,s:i,s:s,s:s,s:i,s:s,s:s,s:i,s:s,s:b,s:o,s:o,s:b,s:b,s:s,"
+		"s:o,s:o,s:o}",
+		"name", sa->conn, "uniqueid", (json_int_t)sa->unique_id, "version", 2,
+		"state", sa->state ? sa->state : "?",
+		"local_host", la, "local_port", sa->local.port, "local_id", sa->local_id,
+		"remote_host", ra, "remote_port", sa->remote.port,
+		"remote_id", sa->remote_id, "initiator", sa->initiator,
+		"initiator_spi", spi64(sa->spi_i), "responder_spi", spi64(sa->spi_r),
+		"nat_local", sa->nat_local, "nat_remote", sa->nat_remote,
+		"proposal", sa->proposal,
+		"established", ago(w->now, sa->established_ms),
+		"rekey_time", until(w->now, sa->rekey_ms), "child_sas", kids));
+	return 0;
+}
+
+json_t *xs_ike_sas_json(struct xs_daemon *d)
+{
+	struct sas_walk w = { .d = d, .list = json_array(), .now = xs_ike_now_ms() };
+
+	if (d->ike && d->ike->ctx)
+		ike_foreach_sa(d->ike->ctx, sa_json, &w);
+	return w.list;
 }

@@ -16,7 +16,8 @@ struct xs_opts xs_opts = { .instance = "default" };
 static const struct xs_cmd *const cmds[] = {
 	&xs_cmd_help, &xs_cmd_daemon, &xs_cmd_stop, &xs_cmd_attach,
 	&xs_cmd_detach, &xs_cmd_state, &xs_cmd_policy, &xs_cmd_status,
-	&xs_cmd_stats, &xs_cmd_load_conf, &xs_cmd_list_conns,
+	&xs_cmd_stats, &xs_cmd_load_conf, &xs_cmd_list_conns, &xs_cmd_list_sas,
+	&xs_cmd_up, &xs_cmd_down,
 };
 
 const struct xs_cmd *xs_cmd_find(const char *name)

@@ -16,5 +16,8 @@ extern const struct xs_cmd xs_cmd_status;
 extern const struct xs_cmd xs_cmd_stats;
 extern const struct xs_cmd xs_cmd_load_conf;
 extern const struct xs_cmd xs_cmd_list_conns;
+extern const struct xs_cmd xs_cmd_list_sas;
+extern const struct xs_cmd xs_cmd_up;
+extern const struct xs_cmd xs_cmd_down;
 
 #endif

@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Child SAs from the IKE core into the dataplane (ike/ike.h ops): the
+ * inbound SA first, then the outbound one (xs_sad_add, keys to the worker,
+ * wiped here), then PROTECT policies for the narrowed selectors with the
+ * Child SA's reqid: `out` local -> remote, and `fwd` (tunnel) or `in`
+ * (transport) remote -> local, so that plaintext which should have come
+ * protected is dropped. Traffic selectors are address ranges; policies and
+ * inbound SA selectors are prefixes, so a range becomes the prefixes that
+ * cover it exactly.
+ *
+ * A rekey installs the new pair while the old one still runs: the
+ * policies exist already (same reqid) and switch to the newest outbound SA
+ * by themselves (xs_spd_relink); child_delete removes the old pair later.
+ * Policies go when the last Child SA of their reqid goes, unless they are
+ * the trap policies of a `start_action = trap` child, which stay while the
+ * configuration does.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "engine/crypto.h"
+#include "loader/daemon.h"
+#include "loader/ike_glue.h"
+#include "maps/types.h"
+
+enum {
+	TS_PREFIXES_MAX = 16,		/* prefixes one selector may need */
+	CHILD_POLICIES_MAX = 64,	/* policies of one Child SA */
+	PRIO_BASE = 10000,		/* longer prefixes get lower numbers */
+	SPI_MIN = 256,			/* 1-255 are reserved (RFC 4303) */
+};
+
+struct pfx {
+	uint8_t addr[16];
+	uint8_t len;
+};
+
+static bool bit(const uint8_t *a, int i)
+{
+	return a[i / 8] >> (7 - i % 8) & 1;
+}
+
+/* Is [a with bits from len on cleared, ... set] inside [a, end]? */
+static bool block_fits(const uint8_t *a, const uint8_t *end, int len,
+		       int bits)
+{
+	uint8_t top[16];
+	int i;
+
+	for (i = len; i < bits; i++)
+		if (bit(a, i))
+			return false;
+	memcpy(top, a, 16);
+	for (i = len; i < bits; i++)
+		top[i / 8] |= 0x80 >> (i % 8);
+	return memcmp(top, end, bits / 8) <= 0;
+}
+
+/* a = a | host mask of len, plus one; false when it wraps. */
+static bool next_block(uint8_t *a, int len, int bits)
+{
+	int i;
+
+	for (i = len; i < bits; i++)
+		a[i / 8] |= 0x80 >> (i % 8);
+	for (i = bits / 8 - 1; i >= 0; i--)
+		if (++a[i])
+			return true;
+	return false;
+}
+
+/* The prefixes that cover [start, end] exactly; count, -1 if too many. */
+static int range_prefixes(const struct ike_ts *ts, struct pfx *out)
+{
+	int bits = ts->type == IKEV2_TS_IPV6_ADDR_RANGE ? 128 : 32, n = 0, len;
+	uint8_t cur[16] = { 0 };
+
+	memcpy(cur, ts->start, bits / 8);
+	for (;;) {
+		if (n >= TS_PREFIXES_MAX)
+			return -1;
+		for (len = 0; !block_fits(cur, ts->end, len, bits); len++)
+			;
+		memcpy(out[n].addr, cur, 16);
+		out[n++].len = len;
+		if (!next_block(cur, len, bits) || memcmp(cur, ts->end, bits / 8) > 0)
+			return n;
+	}
+}
+
+static uint8_t ts_family(const struct ike_ts *ts)
+{
+	return ts->type == IKEV2_TS_IPV6_ADDR_RANGE ? XS_AF_INET6 :
+	       ts->type == IKEV2_TS_IPV4_ADDR_RANGE ? XS_AF_INET : 0;
+}
+
+/* The protocol of a TS pair: one side's, if the other says any. */
+static int pair_proto(const struct ike_ts *l, const struct ike_ts *r)
+{
+	if (l->proto && r->proto && l->proto != r->proto)
+		return -1;
+	return l->proto ? l->proto : r->proto;
+}
+/* ---- what we installed ------------------------------------------------- */
+
+static struct xs_ike_child *child_find(struct xs_ike *ike, uint8_t proto,
+				       uint32_t spi_in)
+{
+	size_t i;
+
+	for (i = 0; i < ike->nchildren; i++)
+		if (ike->children[i].proto == proto &&
+		    ike->children[i].spi_in == spi_in)
+			return &ike->children[i];
+	return NULL;
+}
+
+static bool reqid_in_use(const struct xs_ike *ike, uint32_t reqid)
+{
+	size_t i;
+
+	for (i = 0; i < ike->nchildren; i++)
+		if (ike->children[i].reqid == reqid)
+			return true;
+	return false;
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, c * size);
+	if (!p)
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+static const struct xs_ike_pol *pol_find(const struct xs_ike *ike,
+					 const struct xs_spd_policy *sel)
+{
+	size_t i;
+
+	for (i = 0; i < ike->npols; i++)
+		if (xs_pol_same_sel(&ike->pols[i].sel, sel))
+			return &ike->pols[i];
+	return NULL;
+}
+
+/* Deletes the policies of reqid (trap ones only if traps too). */
+static void pols_delete(struct xs_daemon *d, uint32_t reqid, bool traps)
+{
+	struct xs_ike *ike = d->ike;
+	char why[XS_WHY_MAX];
+	size_t i = 0;
+
+	while (i < ike->npols) {
+		struct xs_ike_pol *p = &ike->pols[i];
+
+		if (p->reqid != reqid || (p->trap && !traps)) {
+			i++;
+			continue;
+		}
+		if (xs_spd_delete(d, &p->sel, why))
+			pr_warn("IKE: reqid %u: %s", reqid, why);
+		*p = ike->pols[--ike->npols];
+	}
+}
+
+/* ---- policies ---------------------------------------------------------- */
+
+struct pol_tmpl {
+	uint8_t proto, mode, family;	/* family: of the outer addresses */
+	const uint8_t *local, *remote;	/* outer addresses */
+	uint32_t reqid;
+	bool trap;
+};
+
+static void pol_fill(struct xs_spd_policy *p, const struct pol_tmpl *t,
+		     const struct pfx *src, const struct pfx *dst,
+		     const struct ike_ts *ts_src, const struct ike_ts *ts_dst,
+		     uint8_t proto, uint8_t dir)
+{
+	bool out = dir == XS_SPD_OUT;
+
+	memset(p, 0, sizeof(*p));
+	p->family = ts_family(ts_src);
+	memcpy(p->src, src->addr, 16);
+	memcpy(p->dst, dst->addr, 16);
+	p->src_len = src->len;
+	p->dst_len = dst->len;
+	p->proto = proto;
+	p->sport_lo = proto ? ts_src->start_port : 0;
+	p->sport_hi = proto ? ts_src->end_port : 65535;
+	p->dport_lo = proto ? ts_dst->start_port : 0;
+	p->dport_hi = proto ? ts_dst->end_port : 65535;
+	p->dir = dir;
+	p->priority = PRIO_BASE - 2 * (src->len + dst->len) - !!proto;
+	p->action = XS_SPD_PROTECT;
+	p->tmpl_proto = t->proto;
+	p->tmpl_mode = t->mode;
+	p->tmpl_family = t->family;
+	memcpy(p->tmpl_src, out ? t->local : t->remote, 16);
+	memcpy(p->tmpl_dst, out ? t->remote : t->local, 16);
+	p->reqid = t->reqid;
+	p->sa_slot = XS_SA_NONE;
+}
+
+static int pol_add(struct xs_daemon *d, const struct pol_tmpl *t,
+		   const struct xs_spd_policy *p, char *why)
+{
+	struct xs_ike *ike = d->ike;
+	const struct xs_ike_pol *have = pol_find(ike, p);
+	struct xs_pol_req r = { .pol = *p, .tmpl = true };
+
+	if (have && have->reqid == t->reqid)
+		return 0;
+	if (grow((void **)&ike->pols, &ike->pol_cap, ike->npols, sizeof(*ike->pols)))
+		return xs_why(why, "out of memory");
+	if (xs_spd_add(d, &r, why))
+		return -1;
+	ike->pols[ike->npols++] = (struct xs_ike_pol){ .sel = *p, .reqid = t->reqid,
+						       .trap = t->trap };
+	return 0;
+}
+
+/* out local -> remote, and fwd (tunnel) or in (transport) back. */
+static int pair_policies(struct xs_daemon *d, const struct pol_tmpl *t,
+			 const struct ike_ts *l, const struct ike_ts *r,
+			 char *why)
+{
+	struct pfx lp[TS_PREFIXES_MAX], rp[TS_PREFIXES_MAX];
+	int nl = range_prefixes(l, lp), nr = range_prefixes(r, rp), i, j;
+	int proto = pair_proto(l, r);
+	struct xs_spd_policy p;
+
+	if (nl < 0 || nr < 0 || nl * nr * 2 > CHILD_POLICIES_MAX)
+		return xs_why(why, "traffic selectors need more than %d policies",
+			      CHILD_POLICIES_MAX);
+	for (i = 0; i < nl; i++)
+		for (j = 0; j < nr; j++) {
+			pol_fill(&p, t, &lp[i], &rp[j], l, r, proto, XS_SPD_OUT);
+			if (pol_add(d, t, &p, why))
+				return -1;
+			pol_fill(&p, t, &rp[j], &lp[i], r, l, proto,
+				 t->mode ? XS_SPD_FWD : XS_SPD_IN);
+			if (pol_add(d, t, &p, why))
+				return -1;
+		}
+	return 0;
+}
+
+static int ts_policies(struct xs_daemon *d, const struct pol_tmpl *t,
+		       const struct ike_ts_pld *lts,
+		       const struct ike_ts_pld *rts, char *why)
+{
+	int i, j;
+
+	for (i = 0; i < lts->num; i++)
+		for (j = 0; j < rts->num; j++) {
+			const struct ike_ts *l = &lts->ts[i], *r = &rts->ts[j];
+
+			if (!ts_family(l) || ts_family(l) != ts_family(r) ||
+			    pair_proto(l, r) < 0)
+				continue;
+			if (pair_policies(d, t, l, r, why))
+				return -1;
+		}
+	return 0;
+}
+
+/* ---- SAs --------------------------------------------------------------- */
+
+/* Inbound selectors: one per TS pair if each side is one prefix. */
+static void in_selectors(struct xs_sa_req *r, const struct ike_child_install *c)
+{
+	struct pfx lp[TS_PREFIXES_MAX], rp[TS_PREFIXES_MAX];
+	int i, j, proto;
+
+	r->nsel = 0;
+	for (i = 0; i < c->local_ts.num; i++)
+		for (j = 0; j < c->remote_ts.num; j++) {
+			const struct ike_ts *l = &c->local_ts.ts[i], *rt = &c->remote_ts.ts[j];
+			struct xs_sa_sel *s = &r->sel[r->nsel];
+
+			proto = pair_proto(l, rt);
+			if (!ts_family(l) || ts_family(l) != ts_family(rt) || proto < 0)
+				continue;
+			if (r->nsel >= XS_SA_SEL_MAX || range_prefixes(l, lp) != 1 ||
+			    range_prefixes(rt, rp) != 1) {
+				r->nsel = 0;	/* not expressible: any packet */
+				return;
+			}
+			*s = (struct xs_sa_sel){ .family = ts_family(l),
+				.src_len = rp[0].len, .dst_len = lp[0].len,
+				.proto = proto, .sport_lo = rt->start_port,
+				.sport_hi = rt->end_port, .dport_lo = l->start_port,
+				.dport_hi = l->end_port };
+			memcpy(s->src, rp[0].addr, 16);
+			memcpy(s->dst, lp[0].addr, 16);
+			r->nsel++;
+		}
+}
+
+static const struct ike_child_cfg *child_cfg(const struct xs_ike *ike,
+					     const char *conn,
+					     const char *child)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < ike->conf.nconns; i++)
+		for (j = 0; strcmp(ike->conf.conns[i].name, conn) == 0 &&
+			    j < ike->conf.conns[i].nchildren; j++)
+			if (!strcmp(ike->conf.conns[i].children[j].name, child))
+				return &ike->conf.conns[i].children[j];
+	return NULL;
+}
+
+static void sa_limits(struct xs_sa_req *r, const struct xs_ike *ike,
+		      const struct ike_child_install *c)
+{
+	const struct ike_child_cfg *cfg = child_cfg(ike, c->conn, c->child);
+
+	r->hard_add_sec = c->life_time;
+	r->cfg.hard_bytes = c->life_bytes;
+	r->cfg.hard_packets = c->life_packets;
+	/* the core rekeys by time itself; bytes and packets it learns from
+	 * the dataplane's soft limits (xs_ike_lifetimes) */
+	if (cfg && cfg->rekey_bytes && (!c->life_bytes || cfg->rekey_bytes < c->life_bytes))
+		r->cfg.soft_bytes = cfg->rekey_bytes;
+	if (cfg && cfg->rekey_packets &&
+	    (!c->life_packets || cfg->rekey_packets < c->life_packets))
+		r->cfg.soft_packets = cfg->rekey_packets;
+}
+
+static void sa_req(struct xs_sa_req *r, const struct xs_ike *ike,
+		   const struct ike_child_install *c, bool in)
+{
+	struct xs_sa_cfg *k = &r->cfg;
+
+	memset(r, 0, sizeof(*r));
+	k->spi = in ? c->spi_in : c->spi_out;
+	k->proto = c->proto == IKEV2_PROTO_AH ? XS_PROTO_AH : XS_PROTO_ESP;
+	k->mode = c->transport ? XS_MODE_TRANSPORT : XS_MODE_TUNNEL;
+	k->dir = in ? XS_DIR_IN : XS_DIR_OUT;
+	k->family = c->local.len == 16 ? XS_AF_INET6 : XS_AF_INET;
+	memcpy(k->src, in ? c->remote.addr : c->local.addr, 16);
+	memcpy(k->dst, in ? c->local.addr : c->remote.addr, 16);
+	k->enc = c->encr;
+	k->integ = c->integ;
+	k->enc_key_len = c->lens.encr;
+	k->integ_key_len = c->lens.integ;
+	memcpy(k->enc_key, in ? c->encr_in : c->encr_out, c->lens.encr);
+	memcpy(k->integ_key, in ? c->integ_in : c->integ_out, c->lens.integ);
+	if (c->esn)
+		k->flags |= XS_SA_ESN;
+	if (c->encap) {
+		k->flags |= XS_SA_UDP_ENCAP;
+		k->encap_sport = in ? c->remote.port : c->local.port;
+		k->encap_dport = in ? c->local.port : c->remote.port;
+	}
+	k->replay_window = in ? c->replay_window : 0;
+	r->reqid = c->reqid;
+	sa_limits(r, ike, c);
+	if (in)
+		in_selectors(r, c);
+}
+
+static void sa_id(struct xs_sa_id *id, const struct xs_ike_child *ch, bool in)
+{
+	memset(id, 0, sizeof(*id));
+	id->family = ch->family;
+	id->proto = ch->proto;
+	id->spi = in ? ch->spi_in : ch->spi_out;
+	memcpy(id->dst, in ? ch->local : ch->remote, 16);
+}
+
+static int sa_add(struct xs_daemon *d, const struct ike_child_install *c,
+		  bool in, char *why)
+{
+	struct xs_sa_req r;
+	int ret;
+
+	sa_req(&r, d->ike, c, in);
+	ret = xs_sad_add(d, &r, why);
+	xs_sa_req_wipe(&r);
+	xs_wipe(&r, sizeof(r));
+	return ret;
+}
+
+static void sa_del(struct xs_daemon *d, const struct xs_ike_child *ch, bool in)
+{
+	char why[XS_WHY_MAX];
+	struct xs_sa_id id;
+
+	sa_id(&id, ch, in);
+	if (xs_sad_find(d, &id) != XS_SA_NONE && xs_sad_delete(d, &id, why))
+		pr_warn("IKE: %s", why);
+}
+
+static uint8_t xs_proto(uint8_t ike_proto)
+{
+	return ike_proto == IKEV2_PROTO_AH ? XS_PROTO_AH : XS_PROTO_ESP;
+}
+
+/* Undo a failed install: its SAs and the policies it added. */
+static void install_undo(struct xs_daemon *d, const struct xs_ike_child *ch,
+			 size_t npols)
+{
+	struct xs_ike *ike = d->ike;
+	char why[XS_WHY_MAX];
+
+	while (ike->npols > npols)
+		if (xs_spd_delete(d, &ike->pols[--ike->npols].sel, why))
+			pr_warn("IKE: %s", why);
+	sa_del(d, ch, false);
+	sa_del(d, ch, true);
+}
+
+int xs_ike_child_install(void *user, const struct ike_child_install *c,
+			 char *why)
+{
+	struct xs_daemon *d = user;
+	struct xs_ike *ike = d->ike;
+	struct xs_ike_child ch = { .proto = xs_proto(c->proto),
+				   .family = c->local.len == 16 ? XS_AF_INET6 : XS_AF_INET,
+				   .spi_in = c->spi_in, .spi_out = c->spi_out,
+				   .reqid = c->reqid };
+	struct pol_tmpl t = { .proto = ch.proto, .mode = !c->transport,
+			      .family = ch.family, .local = c->local.addr,
+			      .remote = c->remote.addr, .reqid = c->reqid };
+	size_t npols = ike->npols;
+
+	memcpy(ch.local, c->local.addr, 16);
+	memcpy(ch.remote, c->remote.addr, 16);
+	if (grow((void **)&ike->children, &ike->child_cap, ike->nchildren,
+		 sizeof(ch)))
+		return xs_why(why, "out of memory");
+	if (sa_add(d, c, true, why))
+		return -1;
+	if (sa_add(d, c, false, why) ||
+	    ts_policies(d, &t, &c->local_ts, &c->remote_ts, why)) {
+		install_undo(d, &ch, npols);
+		return -1;
+	}
+	ike->children[ike->nchildren++] = ch;
+	return 0;
+}
+
+void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
+			 uint32_t spi_out)
+{
+	struct xs_daemon *d = user;
+	struct xs_ike *ike = d->ike;
+	struct xs_ike_child *ch = child_find(ike, xs_proto(proto), spi_in);
+	uint32_t reqid;
+
+	if (!ch)
+		return;
+	sa_del(d, ch, true);
+	sa_del(d, ch, false);
+	reqid = ch->reqid;
+	*ch = ike->children[--ike->nchildren];
+	if (!reqid_in_use(ike, reqid))
+		pols_delete(d, reqid, false);
+}
+
+static bool spi_used(const struct xs_daemon *d, uint8_t proto, uint32_t spi)
+{
+	uint32_t s;
+
+	for (s = 0; s < d->sad_slots; s++)
+		if (d->sas[s].order && d->sad[s].spi == spi && d->sad[s].proto == proto)
+			return true;
+	return child_find(d->ike, proto, spi) != NULL;
+}
+
+int xs_ike_spi_alloc(void *user, uint8_t proto, uint32_t *spi)
+{
+	struct xs_daemon *d = user;
+	uint32_t v;
+	int tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+			return -1;
+		if (v >= SPI_MIN && !spi_used(d, xs_proto(proto), v)) {
+			*spi = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- trap policies, lifetimes ------------------------------------------- */
+
+static int trap_child(struct xs_daemon *d, const struct ike_conn_cfg *cc,
+		      size_t ci, int j, char *why)
+{
+	const struct ike_child_cfg *ch = &cc->children[j];
+	/* the core's reqid of (conn, child): ike_reqid() in ike/ctx.c */
+	struct pol_tmpl t = { .proto = xs_proto(ch->proto), .mode = !ch->transport,
+			      .family = cc->local.len == 16 ? XS_AF_INET6 : XS_AF_INET,
+			      .local = cc->local.addr, .remote = cc->remote.addr,
+			      .reqid = ci * IKE_CONN_MAX_CHILDREN + j + 1, .trap = true };
+
+	if (!cc->local.len || !cc->remote.len)
+		return xs_why(why, "connections.%s.children.%s: start_action = trap needs local_addrs and remote_addrs",
+			      cc->name, ch->name);
+	return ts_policies(d, &t, &ch->local_ts, &ch->remote_ts, why);
+}
+
+int xs_ike_traps_install(struct xs_daemon *d, char *why)
+{
+	const struct xs_ike_conf *ic = &d->ike->conf;
+	size_t i;
+	int j;
+
+	for (i = 0; i < ic->nconns; i++)
+		for (j = 0; j < ic->conns[i].nchildren; j++)
+			if (ic->conns[i].children[j].start_action == IKE_START_TRAP &&
+			    trap_child(d, &ic->conns[i], i, j, why))
+				return -1;
+	return 0;
+}
+
+void xs_ike_forget(struct xs_ike *ike)
+{
+	ike->nchildren = 0;
+	ike->npols = 0;
+}
+
+static uint8_t sa_state(const struct xs_daemon *d, const struct xs_ike_child *ch,
+			bool in)
+{
+	struct xs_sa_id id;
+	uint32_t slot;
+
+	sa_id(&id, ch, in);
+	slot = xs_sad_find(d, &id);
+	return slot == XS_SA_NONE ? XS_SA_DEAD : d->sad[slot].state;
+}
+
+void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now)
+{
+	struct { uint8_t proto; uint32_t spi; bool hard; } ev[64];
+	struct xs_ike *ike = d->ike;
+	size_t i, n = 0;
+
+	for (i = 0; i < ike->nchildren && n < 64; i++) {
+		struct xs_ike_child *ch = &ike->children[i];
+		uint8_t in = sa_state(d, ch, true), out = sa_state(d, ch, false);
+		uint8_t worst = in > out ? in : out;
+
+		if (worst < XS_SA_DYING || worst == (ch->seen_in > ch->seen_out ?
+						       ch->seen_in : ch->seen_out))
+			continue;
+		ch->seen_in = in;
+		ch->seen_out = out;
+		ev[n].proto = ch->proto == XS_PROTO_AH ? IKEV2_PROTO_AH : IKEV2_PROTO_ESP;
+		ev[n].spi = ch->spi_in;
+		ev[n++].hard = worst == XS_SA_DEAD;
+	}
+	for (i = 0; i < n; i++)	/* the core may delete children meanwhile */
+		ike_child_expired(ike->ctx, ev[i].proto, ev[i].spi, ev[i].hard, now);
+}
