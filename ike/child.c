@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/crypto.h"
+#include "ike/lifetime.h"
 #include "ike/proposal.h"
 #include "ike/sa.h"
 
@@ -69,6 +70,7 @@ struct ike_child *ike_child_new(struct ike_sa *sa,
 	c->cfg = cfg;
 	c->unique_id = ++sa->ctx->next_child_id;
 	c->reqid = ike_reqid(sa->ctx, sa->conn, cfg);
+	c->initiator = sa->initiator;
 	c->proto = cfg->proto;
 	c->next = sa->children;
 	sa->children = c;
@@ -245,24 +247,19 @@ int ike_child_check_reply(struct ike_child *c, const struct ike_sa_pld *sent,
 	return 0;
 }
 
-/* rekey_* minus a random part of rand_time, life_* (RFC 7296 2.8). */
-static void set_lifetimes(struct ike_child *c, uint64_t now)
+/* rekey_* minus a random part, life_* (ike/lifetime.h, RFC 7296 2.8). */
+static void lifetimes(const struct ike_child *c, uint64_t now,
+		      struct ike_life *l)
 {
-	const struct ike_child_cfg *cfg = c->cfg;
-	uint32_t jitter = 0;
+	uint32_t rnd[3] = { 0 };
 
-	if (cfg->rand_time && !xs_random(&jitter, sizeof(jitter)))
-		jitter %= cfg->rand_time;
-	c->installed_ms = now;
-	c->rekey_ms = cfg->rekey_time && cfg->rekey_time > jitter ?
-		      now + (uint64_t)(cfg->rekey_time - jitter) * 1000 : 0;
-	c->expire_ms = cfg->life_time ? now + (uint64_t)cfg->life_time * 1000
-				      : 0;
+	xs_random(rnd, sizeof(rnd));
+	ike_life_child(c->cfg, c->esn, now, rnd, l);
 }
 
 static void fill_install(const struct ike_child *c, bool initiator,
 			 const struct ike_child_keys *k,
-			 struct ike_child_install *in)
+			 const struct ike_life *l, struct ike_child_install *in)
 {
 	const struct ike_sa *sa = c->sa;
 
@@ -290,9 +287,11 @@ static void fill_install(const struct ike_child *c, bool initiator,
 	in->replay_window = c->cfg->replay_window;
 	in->local_ts = c->local_ts;
 	in->remote_ts = c->remote_ts;
-	in->life_bytes = c->cfg->life_bytes;
-	in->life_packets = c->cfg->life_packets;
+	in->life_bytes = l->hard_bytes;
+	in->life_packets = l->hard_packets;
 	in->life_time = c->cfg->life_time;
+	in->rekey_bytes = l->soft_bytes;
+	in->rekey_packets = l->soft_packets;
 }
 
 int ike_child_install(struct ike_child *c, const struct xs_buf *gir,
@@ -305,12 +304,14 @@ int ike_child_install(struct ike_child *c, const struct xs_buf *gir,
 	struct ike_child_keys k;
 	struct ike_key_lens lens;
 	char why[IKE_WHY_MAX] = "";
+	struct ike_life l;
 	int rc;
 
+	lifetimes(c, now, &l);
 	rc = ike_key_lens(c->encr, c->key_bits, c->integ, &lens) ||
 	     ike_child_keys_derive(&sa->keys, gir, ni, nr, &lens, &k);
 	if (!rc) {
-		fill_install(c, sa->initiator, &k, &in);
+		fill_install(c, c->initiator, &k, &l, &in);
 		in.replaces_spi_in = replaces_spi_in;
 		rc = ctx->ops.child_install(ctx->ops.user, &in, why);
 	}
@@ -323,7 +324,9 @@ int ike_child_install(struct ike_child *c, const struct xs_buf *gir,
 		return -1;
 	}
 	c->installed = true;
-	set_lifetimes(c, now);
+	c->installed_ms = now;
+	c->rekey_ms = l.rekey_ms;
+	c->expire_ms = l.expire_ms;
 	ctx->stats.child_installed++;
 	ike_sa_log(sa, IKE_LOG_INFO, "Child SA #%u %s installed (SPIs %08x_i "
 		   "%08x_o, %s%s)", c->unique_id, c->cfg->name, c->spi_in,

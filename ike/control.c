@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ike/ccsa.h"
 #include "ike/proposal.h"
 #include "ike/sa.h"
 
@@ -66,7 +67,7 @@ uint64_t ike_sa_next_deadline(const struct ike_sa *sa)
 	for (c = sa->children; c; c = c->next)
 		if (c->state == IKE_CHILD_INSTALLED)
 			t = earliest(t, c->expire_ms);
-	return t;
+	return earliest(t, ike_ccsa_deadline(sa));
 }
 
 static void child_tick(struct ike_sa *sa, uint64_t now)
@@ -124,17 +125,35 @@ static bool conn_busy(struct ike_ctx *ctx, const struct ike_conn_cfg *conn,
 	return false;
 }
 
+/* An established IKE SA of conn (a new Child SA goes there), or NULL. */
+static struct ike_sa *established(struct ike_ctx *ctx,
+				  const struct ike_conn_cfg *conn)
+{
+	struct ike_sa *sa;
+
+	for (sa = ctx->sas; sa; sa = sa->next)
+		if (sa->conn == conn && sa->state == IKE_SA_ESTABLISHED)
+			return sa;
+	return NULL;
+}
+
 /* Initiate child of conn (NULL: each child; none: a childless SA) unless
- * it is up or on its way. */
+ * it is up or on its way: with CREATE_CHILD_SA on an established IKE SA
+ * of conn, else with a new IKE SA. */
 static int start(struct ike_ctx *ctx, const struct ike_conn_cfg *conn,
 		 const struct ike_child_cfg *child, uint64_t now)
 {
+	struct ike_sa *sa;
 	int rc = 0;
 	uint8_t i;
 
+	if (child && conn_busy(ctx, conn, child))
+		return 0;
+	sa = child ? established(ctx, conn) : NULL;
+	if (sa)
+		return ike_ccsa_add_child(sa, child, now);
 	if (child)
-		return conn_busy(ctx, conn, child) ? 0 :
-		       ike_init_initiate(ctx, conn, child, 0, now);
+		return ike_init_initiate(ctx, conn, child, 0, now);
 	if (!conn->nchildren)
 		return ike_init_initiate(ctx, conn, NULL, 0, now);
 	for (i = 0; i < conn->nchildren; i++)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/crypto.h"
+#include "ike/ccsa.h"
 #include "ike/sa.h"
 
 static const char *const sa_state_names[IKE_SA_STATE_COUNT] = {
@@ -27,7 +28,7 @@ static const char *const sa_state_names[IKE_SA_STATE_COUNT] = {
 /* The moves each state allows (ike_sa_state()). */
 static const unsigned int sa_moves[IKE_SA_STATE_COUNT] = {
 	[IKE_SA_IDLE] = TO(IKE_SA_INIT_SENT) | TO(IKE_SA_INIT_DONE) |
-			TO(IKE_SA_DEAD),
+			TO(IKE_SA_ESTABLISHED) | TO(IKE_SA_DEAD),	/* rekey */
 	[IKE_SA_INIT_SENT] = TO(IKE_SA_INIT_SENT) | TO(IKE_SA_AUTH_SENT) |
 			     TO(IKE_SA_DEAD),
 	[IKE_SA_INIT_DONE] = TO(IKE_SA_ESTABLISHED) | TO(IKE_SA_DEAD),
@@ -203,6 +204,7 @@ static void sa_free(struct ike_sa *sa)
 {
 	while (sa->children)
 		ike_child_free(sa->children);
+	ike_ccsa_free(sa);
 	if (sa->state == IKE_SA_INIT_DONE)
 		sa->ctx->half_open--;
 	unlink_sa(sa);

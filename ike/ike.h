@@ -45,6 +45,10 @@ struct ike_child_install {
 	uint32_t life_time;		/* seconds */
 	uint32_t replaces_spi_in;	/* rekey: the Child SA this replaces
 					 * (its inbound SPI), 0: new */
+	/* Soft limits (0: none): the dataplane's soft event calls
+	 * ike_child_expired(hard false), which rekeys. A non-ESN SA has
+	 * them below 2^32 packets whatever is configured (ike/lifetime.h). */
+	uint64_t rekey_bytes, rekey_packets;
 };
 
 struct ike_ops {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/ccsa.h"
 #include "ike/sa.h"
 
 /* What the peer's flags must be: it is the original initiator iff we
@@ -128,8 +129,7 @@ static void dispatch_request(struct ike_sa *sa, const struct ike_msg *m,
 		ike_info_on_request(sa, m, now);
 		break;
 	default:
-		/* CREATE_CHILD_SA: no additional Child SAs (yet) */
-		ike_info_refuse(sa, m, IKEV2_N_NO_ADDITIONAL_SAS);
+		ike_ccsa_on_request(sa, m, now);
 		break;
 	}
 }
@@ -145,6 +145,8 @@ static void dispatch_response(struct ike_sa *sa, const struct ike_msg *m,
 	}
 	if (kind == IKE_REQ_AUTH)
 		ike_auth_on_response(sa, m, now);
+	else if (kind == IKE_REQ_CREATE_CHILD)
+		ike_ccsa_on_response(sa, m, now);
 	else
 		ike_info_on_response(sa, m, now);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/crypto.h"
+#include "ike/ccsa.h"
 #include "ike/sa.h"
 
 enum { UDP_HDR = 8, IPV4_HDR = 20, IPV6_HDR = 40, MARKER = 4 };
@@ -197,5 +198,6 @@ void ike_sa_kick(struct ike_sa *sa, uint64_t now)
 	if (sa->req.kind != IKE_REQ_NONE ||
 	    (sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYING))
 		return;
-	ike_info_kick(sa, now);
+	if (!ike_info_kick(sa, now))
+		ike_ccsa_kick(sa, now);
 }

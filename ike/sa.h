@@ -111,6 +111,8 @@ struct ike_child {
 	bool transport, esn, encap;
 	bool installed;			/* in the dataplane */
 	bool delete_sent;		/* DELETING: our Delete is out */
+	bool initiator;			/* we sent the request that made it:
+					 * KEYMAT order (RFC 7296 2.17) */
 	uint32_t spi_in, spi_out;
 	uint16_t encr, key_bits, integ, dh;	/* dh: PFS group, 0 none */
 	struct ike_sa_pld chosen;	/* the proposal agreed on */
@@ -178,6 +180,7 @@ struct ike_sa {
 
 	struct ike_child *children;
 	uint8_t nchildren;
+	struct ike_ccsa *ccsa;		/* CREATE_CHILD_SA state (ike/ccsa.h) */
 };
 
 struct ike_ctx {
