@@ -45,6 +45,7 @@ struct ike_ccsa {
 	uint32_t old_spi_in;		/* REKEY_CHILD: the one it replaces */
 	uint64_t new_spi;		/* REKEY_IKE: ours of the new IKE SA */
 	struct ike_dh *dh;		/* our key pair (PFS, IKE rekey) */
+	struct ike_dh *premade;		/* one made ahead (ike_ccsa_premake) */
 	uint16_t group;			/* its group, 0: no KE sent */
 	uint8_t ke_tries;
 	uint8_t nonce[IKE_NONCE_LEN];	/* our Ni */
@@ -73,6 +74,12 @@ uint64_t ike_ccsa_deadline(const struct ike_sa *sa);
 int ike_ccsa_add_child(struct ike_sa *sa, const struct ike_child_cfg *cfg,
 		       uint64_t now);
 void ike_ccsa_free(struct ike_sa *sa);
+/*
+ * A key pair made ahead of time for this IKE SA's next CREATE_CHILD_SA
+ * request of its group (a precomputed one; tests give a known one to
+ * check g^ir independently). Takes dh; 0, or -1 (then dh is freed).
+ */
+int ike_ccsa_premake(struct ike_sa *sa, struct ike_dh *dh);
 
 /* ---- shared by exchange_create_child.c and rekey_ike.c ---------------- */
 struct ike_ccsa *ike_ccsa_get(struct ike_sa *sa);

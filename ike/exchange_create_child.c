@@ -52,9 +52,40 @@ void ike_ccsa_free(struct ike_sa *sa)
 			ike_sa_kill(n, "the IKE SA it rekeyed is gone");
 	}
 	ike_ccsa_reset(x);
+	ike_dh_free(x->premade);
 	xs_wipe(x, sizeof(*x));
 	free(x);
 	sa->ccsa = NULL;
+}
+
+int ike_ccsa_premake(struct ike_sa *sa, struct ike_dh *dh)
+{
+	struct ike_ccsa *x = ike_ccsa_get(sa);
+
+	if (!x) {
+		ike_dh_free(dh);
+		return -1;
+	}
+	ike_dh_free(x->premade);
+	x->premade = dh;
+	return 0;
+}
+
+/* Our key pair for group: the premade one if it is of that group. */
+static struct ike_dh *keypair(struct ike_ccsa *x, uint16_t group)
+{
+	struct ike_dh *dh = x->premade;
+
+	if (dh && ike_dh_group(dh) == group) {
+		x->premade = NULL;
+		return dh;
+	}
+	dh = ike_dh_new(group);
+	if (dh && ike_dh_generate(dh)) {
+		ike_dh_free(dh);
+		return NULL;
+	}
+	return dh;
 }
 
 int ike_ccsa_add_nonce_ke(struct ike_ccsa *x, uint16_t group,
@@ -71,8 +102,8 @@ int ike_ccsa_add_nonce_ke(struct ike_ccsa *x, uint16_t group,
 		return -1;
 	if (!group)
 		return 0;
-	x->dh = ike_dh_new(group);
-	if (!x->dh || ike_dh_generate(x->dh))
+	x->dh = keypair(x, group);
+	if (!x->dh)
 		return -1;
 	len = ike_dh_public_len(x->dh);
 	return ike_dh_public(x->dh, pub, sizeof(pub)) ||

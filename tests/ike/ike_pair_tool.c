@@ -14,6 +14,14 @@
  *   dead=MS       from then on r neither receives nor sends
  *   down=MS:SIDE  `down` on SIDE at MS
  *   expire=MS:SIDE  hard expiry of SIDE's first Child SA at MS
+ *   soft=MS:SIDE  soft expiry (the dataplane's rekey event) of it at MS
+ *   rekeyike=MS:SIDE  SIDE's IKE SAs are due for a rekey at MS
+ *   up=MS:SIDE    `up pair net` on SIDE at MS
+ *   dhpriv=SIDE:GROUP:HEX  the key pair (private value HEX) of SIDE's
+ *                 next CREATE_CHILD_SA request, given at each soft or
+ *                 rekeyike action of SIDE (test-only)
+ * Every action first prints the keys of each side's IKE SAs (test-only:
+ * for decrypting the CREATE_CHILD_SA exchanges that follow).
  *   natr=ADDR     r sees i's datagrams from ADDR:PORT+10000 (a NAT)
  * Prints one JSON line per datagram, install and delete (with the keys:
  * test-only), then per side its IKE SAs (with SK_d, test-only) and stats.
@@ -23,6 +31,7 @@
 #include <string.h>
 
 #include "engine/crypto.h"
+#include "ike/ccsa.h"
 #include "ike/sa.h"
 #include "tests/ike/ike_tool_conf.h"
 
@@ -37,7 +46,7 @@ struct datagram {
 };
 
 struct rule {
-	char kind[8];
+	char kind[12];
 	int side;
 	unsigned int n;
 	uint64_t at;
@@ -53,6 +62,9 @@ static int nrules;
 static uint64_t now, until = 60000, dead_at = UINT64_MAX;
 static struct ike_addr nat_addr;
 static uint32_t next_spi = 0xc0000000;
+static uint16_t dh_group[2];
+static uint8_t dh_priv[2][IKE_DH_MAX_SECRET_LEN];
+static size_t dh_priv_len[2];
 
 static bool rule_hits(const char *kind, int side, unsigned int n)
 {
@@ -136,6 +148,7 @@ static void on_delete(void *user, uint8_t proto, uint32_t spi_in,
 	printf("{\"event\": \"delete\", \"side\": \"%s\", \"t\": %llu, "
 	       "\"spi_in\": %u, \"spi_out\": %u}\n", side_name[(long)user],
 	       (unsigned long long)now, spi_in, spi_out);
+	fflush(stdout);		/* in order with the install lines */
 }
 
 static void on_log(void *user, int level, const char *conn, const char *msg)
@@ -205,7 +218,9 @@ static int parse_rule(const char *opt)
 	if (nrules == MAX_RULES)
 		return -1;
 	snprintf(r->kind, sizeof(r->kind), "%.*s", (int)(v - opt - 1), opt);
-	if (!strcmp(r->kind, "down") || !strcmp(r->kind, "expire")) {
+	if (!strcmp(r->kind, "down") || !strcmp(r->kind, "expire") ||
+	    !strcmp(r->kind, "soft") || !strcmp(r->kind, "rekeyike") ||
+	    !strcmp(r->kind, "up")) {
 		unsigned long long at;
 
 		if (sscanf(v, "%llu:%c", &at, &side) != 2)
@@ -219,8 +234,27 @@ static int parse_rule(const char *opt)
 	return 0;
 }
 
+/* dhpriv=SIDE:GROUP:HEX */
+static int parse_dhpriv(const char *v)
+{
+	unsigned int g, n = 0, byte;
+	char side;
+	int s;
+
+	if (sscanf(v, "%c:%u:%n", &side, &g, &n) != 2 || !n)
+		return -1;
+	s = side == 'r';
+	dh_group[s] = (uint16_t)g;
+	for (v += n; sscanf(v, "%2x", &byte) == 1 &&
+	     dh_priv_len[s] < sizeof(dh_priv[s]); v += 2)
+		dh_priv[s][dh_priv_len[s]++] = (uint8_t)byte;
+	return dh_priv_len[s] ? 0 : -1;
+}
+
 static int parse_opt(const char *opt)
 {
+	if (!strncmp(opt, "dhpriv=", 7))
+		return parse_dhpriv(opt + 7);
 	if (!strncmp(opt, "until=", 6))
 		return (until = strtoull(opt + 6, NULL, 10)), 0;
 	if (!strncmp(opt, "dead=", 5))
@@ -230,6 +264,64 @@ static int parse_opt(const char *opt)
 	if (strchr(opt, '='))
 		return parse_rule(opt);
 	return -1;
+}
+
+/* The IKE SA keys of both sides, for decrypting what follows. */
+static void print_keys(void)
+{
+	const struct ike_sa *sa;
+
+	for (int s = 0; s < 2; s++)
+		for (sa = ctx[s]->sas; sa; sa = sa->next) {
+			if (sa->state != IKE_SA_ESTABLISHED)
+				continue;
+			printf("{\"event\": \"keys\", \"side\": \"%s\", "
+			       "\"t\": %llu, \"initiator\": %s, \"spi_i\": "
+			       "\"%016llx\", \"spi_r\": \"%016llx\", "
+			       "\"encr\": %u, \"integ\": %u, \"prf\": %u, ",
+			       side_name[s], (unsigned long long)now,
+			       sa->initiator ? "true" : "false",
+			       (unsigned long long)sa->spi_i,
+			       (unsigned long long)sa->spi_r, sa->encr,
+			       sa->integ, sa->prf);
+			tool_hex("sk_d", sa->keys.sk_d, sa->keys.prf_len);
+			printf(", ");
+			tool_hex("sk_ei", sa->keys.sk_ei, sa->keys.lens.encr);
+			printf(", ");
+			tool_hex("sk_er", sa->keys.sk_er, sa->keys.lens.encr);
+			printf("}\n");
+		}
+}
+
+/* dhpriv's key pair for SIDE's next request on sa. */
+static void premake(int side, struct ike_sa *sa)
+{
+	struct ike_dh *dh;
+
+	if (!dh_priv_len[side])
+		return;
+	dh = ike_dh_new(dh_group[side]);
+	if (!dh || ike_dh_set_private(dh, dh_priv[side], dh_priv_len[side]))
+		ike_dh_free(dh);
+	else
+		ike_ccsa_premake(sa, dh);
+}
+
+/* soft / rekeyike on SIDE's established IKE SAs. */
+static void rekey_action(const struct rule *r)
+{
+	struct ike_sa *sa;
+
+	for (sa = ctx[r->side]->sas; sa; sa = sa->next) {
+		if (sa->state != IKE_SA_ESTABLISHED)
+			continue;
+		premake(r->side, sa);
+		if (!strcmp(r->kind, "rekeyike"))
+			sa->rekey_ms = now;
+		else if (sa->children)
+			ike_child_expired(ctx[r->side], sa->children->proto,
+					  sa->children->spi_in, false, now);
+	}
 }
 
 static void run_actions(uint64_t from, uint64_t to)
@@ -242,8 +334,13 @@ static void run_actions(uint64_t from, uint64_t to)
 
 		if (r->at <= from || r->at > to)
 			continue;
+		print_keys();
 		if (!strcmp(r->kind, "down"))
 			ike_terminate(ctx[r->side], "pair", now, &err);
+		if (!strcmp(r->kind, "up"))
+			ike_initiate(ctx[r->side], "pair", "net", now, &err);
+		if (!strcmp(r->kind, "soft") || !strcmp(r->kind, "rekeyike"))
+			rekey_action(r);
 		for (sa = ctx[r->side]->sas; !strcmp(r->kind, "expire") && sa;
 		     sa = sa->next)
 			if (sa->children)

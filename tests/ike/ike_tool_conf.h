@@ -158,6 +158,16 @@ static int tool_set(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
 		return (c->keyingtries = (uint32_t)atoi(v)), 0;
 	if (KEY("lifetime"))
 		return (ch->life_time = (uint32_t)atoi(v)), 0;
+	if (KEY("rekey"))
+		return (ch->rekey_time = (uint32_t)atoi(v)), 0;
+	if (KEY("rand"))
+		return (ch->rand_time = (uint32_t)atoi(v)), 0;
+	if (KEY("ikerekey"))
+		return (c->rekey_time = (uint32_t)atoi(v)), 0;
+	if (KEY("rekeypackets"))
+		return (ch->rekey_packets = strtoull(v, NULL, 10)), 0;
+	if (KEY("lifepackets"))
+		return (ch->life_packets = strtoull(v, NULL, 10)), 0;
 	if (KEY("local"))
 		return tool_addr(v, &c->local);
 	if (KEY("remote"))
@@ -242,6 +252,13 @@ static void tool_print_install(const char *side,
 	       c->esn ? "true" : "false", c->transport ? "true" : "false",
 	       c->encap ? "true" : "false", c->local.port, c->remote.port,
 	       c->replay_window);
+	printf("\"replaces\": %u, \"life_time\": %u, \"life_bytes\": %llu, "
+	       "\"life_packets\": %llu, \"rekey_bytes\": %llu, "
+	       "\"rekey_packets\": %llu, ", c->replaces_spi_in, c->life_time,
+	       (unsigned long long)c->life_bytes,
+	       (unsigned long long)c->life_packets,
+	       (unsigned long long)c->rekey_bytes,
+	       (unsigned long long)c->rekey_packets);
 	tool_print_ts("local_ts", &c->local_ts);
 	printf(", ");
 	tool_print_ts("remote_ts", &c->remote_ts);
