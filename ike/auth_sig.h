@@ -10,14 +10,18 @@
  *   local.key); ike_cred_load_certs(cred, local.certs); ike_cred_check().
  *   ca = ike_ca_new(); ike_ca_load(ca, remote.cacerts).
  * IKE_SA_INIT (both sides): send Notify SIGNATURE_HASH_ALGORITHMS with
- *   ike_sig_hash_notify() data; from the peer's, ike_sig_hash_parse() gives
- *   peer_hashes (0 if it sent none: classic methods are used then).
- *   Send CERTREQ (encoding IKEV2_CERT_X509_SIGNATURE) with ike_ca_certreq()
- *   data: the responder in its IKE_SA_INIT reply, the initiator in its
- *   IKE_AUTH request (strongSwan sends its certificate only when asked).
+ *   ike_sig_hash_notify() data. From the peer's (n = ike_msg_notify(&msg,
+ *   IKEV2_N_SIGNATURE_HASH_ALGORITHMS)), ike_sig_hash_parse(&n->data,
+ *   &peer_hashes, err) gives the hashes it accepts; without one,
+ *   peer_hashes = 0 and classic methods are used. Send a CERTREQ:
+ *   ike_add_cert(b, IKEV2_PAYLOAD_CERTREQ, IKEV2_CERT_X509_SIGNATURE, h,
+ *   ike_ca_certreq(ca, h, sizeof(h))): the responder in its IKE_SA_INIT
+ *   reply, the initiator in its IKE_AUTH request (strongSwan sends its
+ *   certificate only when asked).
  * Our IKE_AUTH message, in payload order:
  *   ID    ike_id_local(ike_cred_ee(cred), &local.id, &id), then
- *         ike_add_id(b, IDi or IDr, id.type, id.data, id.len);
+ *         ike_add_id(b, IDi or IDr, id.type, id.data, id.len); its body
+ *         for the signed octets: ike_id_body(&id, body, sizeof(body));
  *   CERT  n = ike_cred_certs_to_send(cred, msg.certreq, msg.ncertreq, c,
  *         max) (the peer's CERTREQs; none: the initiator still sends them,
  *         a responder may skip them), each ike_add_cert(b,
@@ -25,11 +29,13 @@
  *         with der = ike_cert_der(c[i]);
  *   AUTH  ike_auth_sig_make(cred, prf, &so, peer_hashes, rsa_pss, &a),
  *         then ike_add_auth(b, a.method, a.data, a.len); so = { our first
- *         message as sent, the peer's nonce data, our ID payload body (type,
- *         3 reserved bytes, data: as in the payload), our SK_pi / SK_pr }.
+ *         message as sent, the peer's nonce data, our ID payload body, our
+ *         SK_pi / SK_pr }.
+ *         rsa_pss false signs RSA like strongSwan's default (PKCS#1 v1.5);
+ *         strongSwan 5.9 verifies either.
  * The peer's IKE_AUTH message (parsed, inner payloads included):
  *   ike_auth_cert_verify(ca, &remote.id, msg.cert, msg.ncert, id_pld,
- *   &msg.auth, prf, &so, now, &peer_id) with id_pld = &msg.idi (we are the
+ *   &msg.auth, prf, &so, now, &peer_id, err) with id_pld = &msg.idi (we are the
  *   responder) or &msg.idr, so = { the peer's first message as received,
  *   our nonce data, id_pld->body, the peer's SK_pi / SK_pr }. 0: the peer is
  *   authenticated as peer_id; -1: err->notify AUTHENTICATION_FAILED and

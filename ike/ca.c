@@ -209,6 +209,9 @@ struct ike_cert *ike_ca_verify(const struct ike_ca *ca,
 	}
 	ee = ike_cert_from_der(certs[0].data.ptr, certs[0].data.len, err);
 	sk = ee ? sk_X509_new_null() : NULL;
+	if (ee && !sk)
+		ike_fail(err, IKEV2_N_AUTHENTICATION_FAILED,
+			 "certificate check: out of memory");
 	n = sk ? load_intermediates(certs, ncerts > IKEV2_MAX_CERTS ?
 				    IKEV2_MAX_CERTS : ncerts, im, sk, err) : -1;
 	if (n < 0 || verify_x509(ca, ike_cert_x509(ee), sk, now, err)) {

@@ -271,6 +271,16 @@ void ike_id_format(const struct ike_id_cfg *id, char *buf, size_t size)
 	}
 }
 
+size_t ike_id_body(const struct ike_id_cfg *id, uint8_t *out, size_t size)
+{
+	if (size < sizeof(struct ikev2_id) + id->len)
+		return 0;
+	memset(out, 0, sizeof(struct ikev2_id));
+	out[0] = id->type;
+	memcpy(out + sizeof(struct ikev2_id), id->data, id->len);
+	return sizeof(struct ikev2_id) + id->len;
+}
+
 int ike_id_from_pld(const struct ike_id_pld *pld, struct ike_id_cfg *id,
 		    struct ike_err *err)
 {

@@ -31,6 +31,12 @@ enum { IKE_ID_STR_MAX = 512 };	/* a printed ID, NUL included */
 int ike_id_parse(const char *s, struct ike_id_cfg *id, struct ike_err *err);
 /* The string form ("%any" for type 0); truncated to size. */
 void ike_id_format(const struct ike_id_cfg *id, char *buf, size_t size);
+/*
+ * The body of the ID payload for an identity (type, 3 reserved bytes,
+ * data): what the signed octets MAC (RFC 7296 2.15). Its length, 0 if size
+ * is too small.
+ */
+size_t ike_id_body(const struct ike_id_cfg *id, uint8_t *out, size_t size);
 /* The identity a received ID payload carries; -1 with err set. */
 int ike_id_from_pld(const struct ike_id_pld *pld, struct ike_id_cfg *id,
 		    struct ike_err *err);

@@ -94,7 +94,8 @@ def algid_pss(h, salt, null=True, mgf_hash=None, trailer=False):
 
 
 ALGID_ED25519 = seq(oid(OID_ED25519))
-# RFC 7427 appendix A.4.3 (RSASSA-PSS with SHA-256, trailer field present)
+# RSASSA-PSS with SHA-256 written the way RFC 7427 appendix A.4 writes its
+# examples (trailer field present although it is the default)
 RFC7427_PSS_SHA256 = bytes.fromhex(
     "304606092a864886f70d01010a3039a00f300d0609608648016503040201"
     "0500a11c301a06092a864886f70d010108300d06096086480165030402010500"

@@ -353,6 +353,7 @@ static void test_identities(void **state)
 {
 	struct ike_id_cfg id, cfg;
 	char buf[IKE_ID_STR_MAX];
+	uint8_t body[8];
 
 	assert_int_equal(ike_id_local(crt[P256], &(struct ike_id_cfg){ 0 }, &id,
 				      &err), 0);
@@ -360,6 +361,9 @@ static void test_identities(void **state)
 	assert_string_equal(buf, "C=CH, O=xdpsec unit, CN=p256.example.org");
 	assert_int_equal(ike_id_parse("192.0.2.9", &cfg, &err), 0);
 	assert_int_equal(ike_id_cert_match(crt[P256], &cfg, &err), 0);
+	assert_int_equal(ike_id_body(&cfg, body, 7), 0);
+	assert_int_equal(ike_id_body(&cfg, body, sizeof(body)), 8);
+	assert_memory_equal(body, ((uint8_t[]){ 1, 0, 0, 0, 192, 0, 2, 9 }), 8);
 	assert_int_equal(ike_id_parse("rsa@example.org", &cfg, &err), 0);
 	assert_int_equal(ike_id_cert_match(crt[RSA], &cfg, &err), 0);
 	assert_int_equal(ike_id_cert_match(crt[P256], &cfg, &err), -1);
