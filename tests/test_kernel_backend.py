@@ -288,3 +288,374 @@ def test_daemon_start_purges_a_killed_predecessors_policies(ns):
     finally:
         d.stop()
     assert [p["src"] for p in nl_dump_policies(ns.name)] == ["10.0.5.0"]
+
+
+# --- the guest: topology --------------------------------------------------
+
+ADDR = {
+    "IP4": dict(lan="10.1.0.2", gwlan="10.1.0.1", gw="192.0.2.1", guest="192.0.2.2",
+                inner="10.2.0.2", lan_net="10.1.0.0/24", plen="24", host="32"),
+    "IP6": dict(lan="fd00:1::2", gwlan="fd00:1::1", gw="2001:db8::1", guest="2001:db8::2",
+                inner="fd00:2::2", lan_net="fd00:1::/64", plen="64", host="128"),
+}
+
+
+class Bed:
+    """lanH - gwH (xdpsec, afxdp) - brH (bridge) - tap - the guest (xdpsec,
+    backend kernel; its inner addresses on lo, behind its own tunnel end).
+    The guest runs copies of build/xdpsec and xfrm_tool made before it booted
+    (its 9p view of the host caches lookups, and others rebuild build/)."""
+
+    def __init__(self):
+        from guest.guest import Guest
+        self.prefix = "kb" + secrets.token_hex(3)
+        self.lan, self.gw, self.br = (Netns(f"{self.prefix}-{n}") for n in ("lan", "gw", "br"))
+        self.bins = tempfile.mkdtemp(prefix="xdpsec-kb-", dir="/var/tmp")
+        for b in (XDPSEC, TOOL):
+            shutil.copy2(b, self.bins)
+        self.guest = Guest(self.br.name)
+        self.h = Xdpsec(self.gw, "h")
+        self.spi = 0x20000
+
+    def build(self):
+        p = self.prefix
+        for n in (self.lan, self.gw, self.br):
+            subprocess.run(["ip", "netns", "add", n.name], check=True)
+            n.run("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
+                  "net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0")
+        self.gw.run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1")
+        self.gw.run(f"ip link add {p}gl type veth peer name {p}l netns {self.lan.name}")
+        self.gw.run(f"ip link add {p}gw type veth peer name {p}bw netns {self.br.name}")
+        self.guest.start()
+        self.br.run(f"ip link add br0 type bridge && ip link set br0 up && "
+                    f"ip link set {p}bw master br0 up && "
+                    f"ip link set {self.guest.taps[0]} master br0 up")
+        self.lan.run(f"ethtool -K {p}l tso off gso off >/dev/null && ip link set {p}l up")
+        self.gw.run(f"ip link set {p}gl up && ip link set {p}gw up")
+        self.guest.run("sysctl -qw net.ipv6.conf.all.accept_dad=0 "
+                       "net.ipv6.conf.eth0.accept_dad=0")
+        for fam, a in ADDR.items():
+            v = "-6" if fam == "IP6" else "-4"
+            self.lan.run(f"ip addr add {a['lan']}/{a['plen']} dev {p}l && "
+                         f"ip {v} route add default via {a['gwlan']}")
+            self.gw.run(f"ip addr add {a['gwlan']}/{a['plen']} dev {p}gl && "
+                        f"ip addr add {a['gw']}/{a['plen']} dev {p}gw && "
+                        f"ip {v} route add {a['inner']}/{a['host']} via {a['guest']}")
+            self.guest.run(f"ip addr add {a['guest']}/{a['plen']} dev eth0 && "
+                           f"ip addr add {a['inner']}/{a['host']} dev lo")
+        self.guest.up("eth0")
+        for fam, a in ADDR.items():
+            v = "-6" if fam == "IP6" else "-4"
+            self.guest.run(f"ip {v} route add {a['lan_net']} via {a['gw']} src {a['inner']}")
+        self.h.start(p + "gw", p + "gl")
+        self.gstart()
+
+    def close(self):
+        try:
+            self.h.stop()
+        finally:
+            try:
+                self.guest.close()
+            finally:
+                for n in (self.lan, self.gw, self.br):
+                    subprocess.run(["ip", "netns", "del", n.name], check=False)
+                shutil.rmtree(self.bins, ignore_errors=True)
+
+    def g(self, *args, check=True):
+        """The guest's xdpsec (instance g)."""
+        return self.guest.run([os.path.join(self.bins, "xdpsec"), "-i", "g", *args],
+                              check=check, timeout=60)
+
+    def gjs(self, *args):
+        return json.loads(self.g("--json", *args).stdout)
+
+    def gstart(self):
+        self.g("daemon", "--backend", "kernel")
+        self.g("attach", "--wan", "eth0")
+
+    def xfrm(self):
+        """The guest's XFRM: (states text, policies text)."""
+        r = self.guest.run("ip -s xfrm state; echo ===; ip xfrm policy")
+        return tuple(r.stdout.split("===\n"))
+
+    def next_spis(self):
+        self.spi += 0x10
+        return self.spi, self.spi + 1
+
+
+@pytest.fixture(scope="module")
+def bed():
+    b = Bed()
+    try:
+        b.build()
+        yield b
+    finally:
+        b.close()
+
+
+def xfrm_sa_counters(states, spi):
+    """(bytes, packets) of SA spi in `ip -s xfrm state` text."""
+    block = re.search(r"spi 0x%08x\(.*?(?=^src |\Z)" % spi, states, re.S | re.M)
+    assert block, f"spi 0x{spi:x} not in XFRM:\n{states}"
+    m = re.search(r"lifetime current:\s+(\d+)\(bytes\), (\d+)\(packets\)", block.group(0))
+    return int(m.group(1)), int(m.group(2))
+
+
+class Pair:
+    """One SA each way between gwH (afxdp) and the guest (kernel): hg is
+    gwH -> guest (reqid 1), gh the way back (reqid 2)."""
+
+    def __init__(self, bed, alg_name, mode, fam, esn=False, encap=False):
+        self.b, self.alg_name, self.mode, self.fam = bed, alg_name, mode, fam
+        self.esn, self.encap = esn, encap
+        self.a = ADDR[fam]
+        self.proto = alg(alg_name, 1)[0]
+        self.hg, self.gh = bed.next_spis()
+
+    def words(self, spi, src, dst, reqid, inbound):
+        _, algw, _ = alg(self.alg_name, spi)
+        w = ["state", "add", "src", src, "dst", dst, "proto", self.proto, "spi", hex(spi),
+             "mode", self.mode, *algw, "reqid", str(reqid)]
+        w += ["replay-window", "64"] if inbound else []
+        w += ["flag", "esn"] if self.esn else []
+        w += ["encap", "espinudp", "4500", "4500", "0.0.0.0"] if self.encap else []
+        return w
+
+    def add(self, hg=None, gh=None):
+        """Inbound SAs first on both sides, then outbound (a rekey's order)."""
+        hg, gh = hg or self.hg, gh or self.gh
+        gw, guest, b = self.a["gw"], self.a["guest"], self.b
+        b.g(*self.words(hg, gw, guest, 1, True))
+        b.h.cli(*self.words(gh, guest, gw, 2, True))
+        b.h.cli(*self.words(hg, gw, guest, 1, False))
+        b.g(*self.words(gh, guest, gw, 2, False))
+        self.hg, self.gh = hg, gh
+
+    def delete(self, hg, gh):
+        gw, guest, b = self.a["gw"], self.a["guest"], self.b
+        b.h.cli("state", "delete", "dst", guest, "proto", self.proto, "spi", hex(hg))
+        b.g("state", "delete", "dst", gw, "proto", self.proto, "spi", hex(gh))
+        b.h.cli("state", "delete", "dst", gw, "proto", self.proto, "spi", hex(gh))
+        b.g("state", "delete", "dst", guest, "proto", self.proto, "spi", hex(hg))
+
+    def sels(self):
+        """(gwH's side, the guest's side) of the protected traffic."""
+        a = self.a
+        if self.mode == "tunnel":
+            return a["lan_net"], f"{a['inner']}/{a['host']}"
+        return f"{a['gw']}/{a['host']}", f"{a['guest']}/{a['host']}"
+
+    def protect(self):
+        a, b = self.a, self.b
+        h_sel, g_sel = self.sels()
+        tm = ["proto", self.proto, "mode", self.mode]
+        t_hg = (["src", a["gw"], "dst", a["guest"]] if self.mode == "tunnel" else []) + tm
+        t_gh = (["src", a["guest"], "dst", a["gw"]] if self.mode == "tunnel" else []) + tm
+        h_in = "fwd" if self.mode == "tunnel" else "in"
+        b.h.cli("policy", "add", "src", h_sel, "dst", g_sel, "dir", "out", "tmpl", *t_hg,
+                "reqid", "1")
+        b.h.cli("policy", "add", "src", g_sel, "dst", h_sel, "dir", h_in, "tmpl", *t_gh,
+                "reqid", "2")
+        b.g("policy", "add", "src", g_sel, "dst", h_sel, "dir", "out", "tmpl", *t_gh,
+            "reqid", "2")
+        b.g("policy", "add", "src", h_sel, "dst", g_sel, "dir", "in", "tmpl", *t_hg,
+            "reqid", "1")
+
+    def ends(self):
+        """(host namespace, its address, the guest's address) of the traffic."""
+        a = self.a
+        if self.mode == "tunnel":
+            return self.b.lan, a["lan"], a["inner"]
+        return self.b.gw, a["gw"], a["guest"]
+
+    def flush(self):
+        for cli in (self.b.h.cli, self.b.g):
+            cli("policy", "flush")
+            cli("state", "flush")
+
+
+def guest_ping(bed, addr, count=3):
+    r = bed.guest.run(["ping", "-n", "-q", "-c", str(count), "-i", "0.05", "-W", "3", "-s",
+                       "200", addr], check=False, timeout=60)
+    assert f"{count} received" in r.stdout, f"ping {addr} from the guest: {r.stdout}{r.stderr}"
+
+
+def tcp_to_guest(bed, client, addr, port, nbytes=30000):
+    unit = key(port, 9, 1000)
+    srv = bed.guest.run_async([PYTHON, "-c", TCP_SERVER, addr, str(port)], timeout=60)
+    wait_for(lambda: f":{port}" in bed.guest.run(["ss", "-Htln"]).stdout, timeout=20,
+             what="the guest's TCP server")
+    r = client.run([PYTHON, "-c", TCP_CLIENT, addr, str(port), unit.hex(),
+                    str(nbytes // 1000)], check=False, timeout=60)
+    want = _digest(unit, nbytes)
+    srv.result(90)
+    assert r.stdout == want, f"TCP to the guest {addr}: {r.stdout!r} {r.stderr}"
+
+
+def tcp_from_guest(bed, server, addr, port, nbytes=30000):
+    unit = key(port, 9, 1000)
+    srv = server.popen([PYTHON, "-c", TCP_SERVER, addr, str(port)],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: f":{port}" in server.run(["ss", "-Htln"]).stdout, timeout=20,
+                 what="the host's TCP server")
+        r = bed.guest.run([PYTHON, "-c", TCP_CLIENT, addr, str(port), unit.hex(),
+                           str(nbytes // 1000)], check=False, timeout=60)
+        assert r.stdout == _digest(unit, nbytes), f"TCP from the guest: {r.stdout!r} {r.stderr}"
+    finally:
+        srv.kill()
+        srv.communicate()
+
+
+def _digest(unit, nbytes):
+    import hashlib
+    n = nbytes // 1000
+    return (hashlib.sha256(unit * n).digest() + (n * 1000).to_bytes(8, "big")).hex()
+
+
+def warm_up(pair):
+    ns, _, gaddr = pair.ends()
+    wait_for(lambda: ns.ping(gaddr, wait=2), timeout=40, interval=0.5,
+             what=f"ping {gaddr} from {ns.name}")
+
+
+# --- the guest: tests ------------------------------------------------------
+
+CASES = [
+    # id, algorithm, mode, family, ESN, ESP in UDP
+    ("gcm-tunnel-ip4", "gcm", "tunnel", "IP4", False, False),
+    ("cbc-sha256-transport-ip4", "cbc", "transport", "IP4", False, False),
+    ("gcm-esn-tunnel-ip6", "gcm", "tunnel", "IP6", True, False),
+    ("chacha-esn-tunnel-ip4-udp", "chacha", "tunnel", "IP4", True, True),
+]
+
+
+@pytest.mark.parametrize("alg_name,mode,fam,esn,encap", [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_kernel_backend_against_afxdp(bed, alg_name, mode, fam, esn, encap):
+    c = Pair(bed, alg_name, mode, fam, esn, encap)
+    try:
+        c.add()
+        c.protect()
+        states, pols = bed.xfrm()
+        assert f"spi 0x{c.hg:08x}" in states and f"spi 0x{c.gh:08x}" in states
+        assert pols.count("dir ") == 2 and "dir out" in pols and "dir in" in pols
+        warm_up(c)
+        ns, haddr, gaddr = c.ends()
+        with bed.br.capture(bed.prefix + "bw") as wire:
+            ping_all(ns, gaddr)
+            guest_ping(bed, haddr)
+            tcp_to_guest(bed, ns, gaddr, 5201)
+            tcp_from_guest(bed, ns, haddr, 5202)
+        pkts = assert_only_ipsec(wire, [ADDR[fam]["lan"], ADDR[fam]["inner"]])
+        assert len(pkts) > 40
+        # counters: the guest's (from XFRM) = ip -s xfrm state = the host's
+        def counted():
+            st = {s["spi"]: s for s in bed.gjs("state", "list")}
+            hs = {s["spi"]: s for s in bed.h.js("state", "list")}
+            states, _ = bed.xfrm()
+            x = {spi: xfrm_sa_counters(states, spi) for spi in (c.hg, c.gh)}
+            ok = all((st[spi]["bytes"], st[spi]["packets"]) == x[spi] for spi in x) and \
+                st[c.gh]["packets"] == hs[c.gh]["packets"] and \
+                st[c.hg]["packets"] == hs[c.hg]["packets"] > 20
+            return (st, hs) if ok else None
+        st, hs = wait_for(counted, timeout=10, interval=0.5, what="XFRM counters in xdpsec")
+        assert st[c.gh]["seq"] == st[c.gh]["packets"] and st[c.gh]["drops"] == 0
+        assert st[c.hg]["replay_top"] == hs[c.hg]["seq"]
+        assert all(s["backend"] == "kernel" for s in st.values())
+        acts = bed.gjs("stats")["hooks"]["xdp-wan"]["actions"]
+        assert acts["kernel"] >= st[c.hg]["packets"] and acts["worker"] == 0
+    finally:
+        c.flush()
+    states, pols = bed.xfrm()
+    assert states == "" and pols == "", (states, pols)
+
+
+def test_rekey_under_traffic_loses_nothing(bed):
+    c = Pair(bed, "gcm", "tunnel", "IP4")
+    try:
+        c.add()
+        c.protect()
+        warm_up(c)
+        ns, haddr, gaddr = c.ends()
+        n = 300
+        ping = ns.popen(["ping", "-n", "-q", "-c", str(n), "-i", "0.03", "-W", "3", gaddr],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        back = bed.guest.run_async(["ping", "-n", "-q", "-c", str(n), "-i", "0.03", "-W", "3",
+                                    haddr], timeout=120)
+        wait_for(lambda: xfrm_sa_counters(bed.xfrm()[0], c.hg)[1] > 30, timeout=20,
+                 interval=0.2, what="traffic on the first SAs")
+        old_hg, old_gh = c.hg, c.gh
+        c.add(*bed.next_spis())
+        wait_for(lambda: all(xfrm_sa_counters(bed.xfrm()[0], spi)[1] > 10
+                             for spi in (c.hg, c.gh)), timeout=20, interval=0.2,
+                 what="traffic on the new SAs")
+        c.delete(old_hg, old_gh)
+        out, _ = ping.communicate(timeout=120)
+        rev = back.result(150)
+        assert f"{n} packets transmitted, {n} received" in out, out
+        assert f"{n} packets transmitted, {n} received" in rev.stdout, rev.stdout
+        states, pols = bed.xfrm()
+        assert f"spi 0x{old_hg:08x}" not in states and f"spi 0x{old_gh:08x}" not in states
+        assert all(xfrm_sa_counters(states, spi)[1] > 10 for spi in (c.hg, c.gh))
+        assert pols.count("dir ") == 2
+        assert sorted(s["spi"] for s in bed.gjs("state", "list")) == [c.hg, c.gh]
+    finally:
+        c.flush()
+
+
+FOREIGN = ("ip xfrm state add src 198.51.100.1 dst 198.51.100.2 proto esp spi 0x77 "
+           "reqid 77 mode tunnel aead 'rfc4106(gcm(aes))' 0x" + "11" * 20 + " 128 && "
+           "ip xfrm policy add src 10.77.0.0/16 dst 10.78.0.0/16 dir out tmpl "
+           "src 198.51.100.1 dst 198.51.100.2 proto esp mode tunnel reqid 77")
+
+
+def only_foreign(bed):
+    states, pols = bed.xfrm()
+    assert re.findall(r"spi (0x[0-9a-f]+)", states) == ["0x00000077"], states
+    assert re.findall(r"reqid (\d+)", pols) == ["77"], pols
+
+
+def test_delete_flush_stop_kill_restart_keep_xfrm_in_step(bed):
+    bed.guest.run(FOREIGN)
+    c = Pair(bed, "gcm", "tunnel", "IP4")
+    try:
+        c.add()
+        c.protect()
+        warm_up(c)
+        # delete the guest's outbound SA: its state and its policy leave XFRM
+        bed.g("state", "delete", "dst", c.a["gw"], "proto", "esp", "spi", hex(c.gh))
+        states, pols = bed.xfrm()
+        assert f"spi 0x{c.gh:08x}" not in states and f"spi 0x{c.hg:08x}" in states
+        assert "dir out" not in pols.replace("10.77.0.0/16 dst 10.78.0.0/16 \n\tdir out", "")
+        out_pol = [p for p in bed.gjs("policy", "list") if p["dir"] == "out"][0]
+        assert out_pol["sa_slot"] is None
+        # flush: ours go, the foreign state and policy stay
+        bed.g("state", "flush")
+        only_foreign(bed)
+        assert len(bed.gjs("policy", "list")) == 2
+        # SAs back: the policies follow, traffic flows
+        bed.h.cli("state", "flush")
+        c.add(*bed.next_spis())
+        states, pols = bed.xfrm()
+        assert pols.count("dir ") == 3
+        warm_up(c)
+        # stop: nothing of ours is left
+        bed.g("stop")
+        only_foreign(bed)
+        # kill -9 leaves the states; the next start removes them
+        bed.gstart()
+        c.flush()
+        c.add(*bed.next_spis())
+        c.protect()
+        assert bed.xfrm()[0].count("proto esp") == 3
+        pid = bed.guest.run(["cat", "/run/xdpsec/g.lock"]).stdout.strip()
+        bed.guest.run(["kill", "-9", pid])
+        wait_for(lambda: bed.guest.run(["kill", "-0", pid], check=False).returncode != 0,
+                 timeout=10, what="the guest's daemon to die")
+        assert bed.xfrm()[0].count("proto esp") == 3
+        bed.gstart()
+        only_foreign(bed)
+    finally:
+        c.flush()
+        bed.guest.run("ip xfrm state flush; ip xfrm policy flush")
