@@ -297,33 +297,36 @@ done:
 	return rc;
 }
 
-/* Schemes named by their OID alone; parameters NULL/absent as noted. */
+/* Schemes named by their OID alone. */
 static int simple_alg(int nid, int ptype, struct ike_sig_alg *alg)
 {
-	bool rsa_params_ok = ptype == V_ASN1_NULL || ptype == V_ASN1_UNDEF;
-	bool absent = ptype == V_ASN1_UNDEF;	/* RFC 5758 3.2, RFC 8410 3 */
+	static const struct {
+		int nid;
+		enum ike_sig_scheme scheme;
+		uint8_t hash;
+	} oids[] = {
+		{ NID_sha256WithRSAEncryption, IKE_SIG_RSA_PKCS1, IKEV2_HASH_SHA2_256 },
+		{ NID_sha384WithRSAEncryption, IKE_SIG_RSA_PKCS1, IKEV2_HASH_SHA2_384 },
+		{ NID_sha512WithRSAEncryption, IKE_SIG_RSA_PKCS1, IKEV2_HASH_SHA2_512 },
+		{ NID_ecdsa_with_SHA256, IKE_SIG_ECDSA, IKEV2_HASH_SHA2_256 },
+		{ NID_ecdsa_with_SHA384, IKE_SIG_ECDSA, IKEV2_HASH_SHA2_384 },
+		{ NID_ecdsa_with_SHA512, IKE_SIG_ECDSA, IKEV2_HASH_SHA2_512 },
+		{ NID_ED25519, IKE_SIG_ED25519, IKEV2_HASH_IDENTITY },
+	};
+	size_t i;
 
-	alg->scheme = IKE_SIG_RSA_PKCS1;	/* RFC 4055 5: NULL or absent */
-	switch (nid) {
-	case NID_sha256WithRSAEncryption: alg->hash = IKEV2_HASH_SHA2_256;
-		return rsa_params_ok ? 0 : -1;
-	case NID_sha384WithRSAEncryption: alg->hash = IKEV2_HASH_SHA2_384;
-		return rsa_params_ok ? 0 : -1;
-	case NID_sha512WithRSAEncryption: alg->hash = IKEV2_HASH_SHA2_512;
-		return rsa_params_ok ? 0 : -1;
+	for (i = 0; i < sizeof(oids) / sizeof(oids[0]); i++) {
+		if (oids[i].nid != nid)
+			continue;
+		alg->scheme = oids[i].scheme;
+		alg->hash = oids[i].hash;
+		/* parameters: RSA NULL or absent (RFC 4055 5), ECDSA and
+		 * Ed25519 absent (RFC 5758 3.2, RFC 8410 3) */
+		return ptype == V_ASN1_UNDEF ||
+		       (ptype == V_ASN1_NULL &&
+			alg->scheme == IKE_SIG_RSA_PKCS1) ? 0 : -1;
 	}
-	alg->scheme = IKE_SIG_ECDSA;
-	switch (nid) {
-	case NID_ecdsa_with_SHA256: alg->hash = IKEV2_HASH_SHA2_256;
-		return absent ? 0 : -1;
-	case NID_ecdsa_with_SHA384: alg->hash = IKEV2_HASH_SHA2_384;
-		return absent ? 0 : -1;
-	case NID_ecdsa_with_SHA512: alg->hash = IKEV2_HASH_SHA2_512;
-		return absent ? 0 : -1;
-	}
-	alg->scheme = IKE_SIG_ED25519;
-	alg->hash = IKEV2_HASH_IDENTITY;
-	return nid == NID_ED25519 && absent ? 0 : -1;
+	return -1;
 }
 
 int ike_sig_alg_decode(const uint8_t *der, size_t len, struct ike_sig_alg *alg,
