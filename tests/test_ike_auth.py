@@ -203,9 +203,9 @@ class Pki:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    assert os.path.exists(TOOL), f"{TOOL} not built"
     subprocess.run(["flock", "/tmp/xdpsec-build.lock", "make", "-s", "-C", ROOT,
                     "build/tests/ike/ike_auth_tool"], check=True)
+    assert os.path.exists(TOOL), f"{TOOL} not built"
     return Pki(str(tmp_path_factory.mktemp("pki")))
 
 
