@@ -10,6 +10,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -270,6 +271,8 @@ static int verify(EVP_PKEY *key, const struct sig_op *op, const uint8_t *sig,
 		ok = EVP_DigestVerify(ctx, sig, sig_len, tbs, tbs_len) == 1;
 	EVP_MD_CTX_free(ctx);
 	octets_free(tbs, tbs_len);
+	if (!ok)
+		ERR_clear_error();	/* nothing for later callers to find */
 	return ok ? 0 : -1;
 }
 

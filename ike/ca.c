@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -164,6 +165,7 @@ static int verify_x509(const struct ike_ca *ca, X509 *ee,
 		X509_VERIFY_PARAM_set_time(vp, now);
 	rc = X509_verify_cert(ctx) == 1 ? 0 : chain_fail(ctx, err);
 	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
 	if (!rc && !ee_usage_ok(ee))
 		rc = ike_fail(err, IKEV2_N_AUTHENTICATION_FAILED,
 			      "certificate keyUsage forbids signatures");

@@ -102,6 +102,7 @@ struct ike_cert *ike_cert_from_der(const uint8_t *der, size_t len,
 
 	if (!x || (size_t)(p - der) != len) {
 		X509_free(x);
+		ERR_clear_error();
 		ike_fail(err, IKEV2_N_AUTHENTICATION_FAILED,
 			 "certificate: %s", x ? "data after the DER"
 					       : "not a DER X.509 certificate");
@@ -130,6 +131,16 @@ static int is_pem(const uint8_t *buf, size_t len)
 	return memmem(buf, len, "-----BEGIN", 10) != NULL;
 }
 
+/* The PEM reader stopped at the end of the data, not at a broken block. */
+static int pem_ended(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	ERR_clear_error();
+	return !e || (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+		      ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+}
+
 static int load_pem(const uint8_t *buf, size_t len, struct ike_cert **out,
 		    int max)
 {
@@ -137,6 +148,7 @@ static int load_pem(const uint8_t *buf, size_t len, struct ike_cert **out,
 	X509 *x = NULL;
 	int n = 0;
 
+	ERR_clear_error();
 	while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL))) {
 		if (n == max) {
 			X509_free(x);
@@ -147,9 +159,8 @@ static int load_pem(const uint8_t *buf, size_t len, struct ike_cert **out,
 			break;
 		n++;
 	}
-	ERR_clear_error();	/* the end of the PEM data */
 	BIO_free(bio);
-	if (x) {		/* stopped early: keep nothing */
+	if (x || !pem_ended()) {	/* stopped early: keep nothing */
 		while (n)
 			ike_cert_free(out[--n]);
 		return -1;
@@ -176,7 +187,7 @@ int ike_cert_load_file(const char *path, struct ike_cert **out, int max,
 	if (n > 0)
 		return n;
 	return ike_fail(err, 0, "%s: %s", path, n < 0 ?
-			"too many or unusable certificates" :
+			"too many, broken or unusable certificates" :
 			"no X.509 certificate (PEM or DER)");
 }
 

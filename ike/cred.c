@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -96,6 +97,7 @@ int ike_cred_load_key(struct ike_cred *cred, const char *path,
 		return -1;
 	key = decode_key(buf, len);
 	ike_file_free(buf, len);
+	ERR_clear_error();
 	if (!key)
 		return ike_fail(err, 0, "%s: no private key (PEM or DER, not "
 				"encrypted)", path);

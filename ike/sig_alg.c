@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
@@ -351,9 +352,11 @@ int ike_sig_alg_decode(const uint8_t *der, size_t len, struct ike_sig_alg *alg,
 		OBJ_obj2txt(name, sizeof(name), obj, 0);
 		why = name;
 	}
-	if (rc)
+	if (rc) {
 		ike_fail(err, IKEV2_N_AUTHENTICATION_FAILED,
 			 "AUTH: signature algorithm not accepted: %s", why);
+		ERR_clear_error();
+	}
 	X509_ALGOR_free(a);
 	return rc;
 }

@@ -650,6 +650,14 @@ def test_certreq_and_certs_to_send(pki):
     chain = pki.write("fullchain.pem", pki.certs["p256"].public_bytes(
         serialization.Encoding.PEM) + pki.im.public_bytes(serialization.Encoding.PEM))
     assert tool("tosend", key, "-", chain).split() == [ee, imd]
+    # a key before the certificates is skipped; a broken block refuses the file
+    with open(key, "rb") as f:
+        combined = pki.write("combined.pem", f.read() + open(chain, "rb").read())
+    assert tool("tosend", key, "-", combined).split() == [ee, imd]
+    pem = open(chain, "rb").read()
+    cut = pem.rindex(b"-----END")
+    broken = pki.write("broken.pem", pem[:cut - 30] + pem[cut - 20:])
+    assert "broken" in tool("tosend", key, "-", broken, ok=False)
 
 
 def test_hash_notify(pki):
