@@ -659,3 +659,122 @@ def test_delete_flush_stop_kill_restart_keep_xfrm_in_step(bed):
     finally:
         c.flush()
         bed.guest.run("ip xfrm state flush; ip xfrm policy flush")
+
+
+def k(n, size):
+    return "0x" + key(0x5a, n, size).hex()
+
+
+# state words -> what `ip -s xfrm state` must show for it (after "ip -s")
+SA_CASES = [
+    (["src", "10.0.0.1", "dst", "10.0.0.2", "proto", "esp", "spi", "0x1001", "mode", "tunnel",
+      "dir", "in", "replay-window", "1024", "flag", "noecn", "tfcpad", "512",
+      "aead", "rfc4106(gcm(aes))", k(1, 20), "64"],
+     ["mode tunnel", "flag noecn af-unspec", f"aead rfc4106(gcm(aes)) {k(1, 20)} (160 bits) 64",
+      "replay_window 1024, bitmap-length 32", "tfcpad 512"]),
+    (["src", "2001:db8::1", "dst", "2001:db8::2", "proto", "esp", "spi", "0x1002", "mode",
+      "transport", "dir", "out", "flag", "esn", "encap", "espinudp", "4500", "4501", "::",
+      "enc", "cbc(aes)", k(2, 32), "auth-trunc", "hmac(sha512)", k(3, 64), "256",
+      "limit", "time-soft", "100", "time-hard", "200", "byte-soft", "1000", "byte-hard",
+      "2000", "packet-soft", "10", "packet-hard", "20"],
+     ["src 2001:db8::1 dst 2001:db8::2", "mode transport", "flag esn",
+      f"enc cbc(aes) {k(2, 32)}", f"auth-trunc hmac(sha512) {k(3, 64)} (512 bits) 256",
+      "encap type espinudp sport 4500 dport 4501", "replay_window 32, bitmap-length 1",
+      "soft 1000(bytes), hard 2000(bytes)", "soft 10(packets), hard 20(packets)",
+      "expire add: soft 100(sec), hard 200(sec)"]),
+    (["src", "10.0.0.1", "dst", "10.0.0.2", "proto", "esp", "spi", "0x1003", "mode",
+      "transport", "dir", "in", "sel", "src", "10.1.0.0/24", "dst", "10.2.0.0/16", "proto",
+      "tcp", "dport", "443", "enc", "cipher_null", ""],
+     ["enc ecb(cipher_null)", "sel src 10.1.0.0/24 dst 10.2.0.0/16 proto tcp dport 443"]),
+    (["src", "10.0.0.1", "dst", "10.0.0.2", "proto", "esp", "spi", "0x1004", "mode",
+      "transport", "dir", "in", "replay-window", "64", "enc", "cbc(aes)", k(4, 16),
+      "auth-trunc", "hmac(sha256)", k(5, 32), "128"],
+     [f"auth-trunc hmac(sha256) {k(5, 32)} (256 bits) 128", f"enc cbc(aes) {k(4, 16)}",
+      "sel src 0.0.0.0/0 dst 0.0.0.0/0"]),
+    (["src", "10.0.0.1", "dst", "10.0.0.2", "proto", "esp", "spi", "0x1005", "mode", "tunnel",
+      "dir", "out", "enc", "cbc(aes)", k(6, 24), "auth", "hmac(sha1)", k(7, 20),
+      "auth", "hmac(sha384)", k(8, 48)],
+     [f"auth-trunc hmac(sha384) {k(8, 48)} (384 bits) 192"]),
+    (["src", "2001:db8::1", "dst", "2001:db8::2", "proto", "esp", "spi", "0x1006", "mode",
+      "tunnel", "dir", "in", "replay-window", "128", "flag", "esn",
+      "aead", "rfc7539esp(chacha20,poly1305)", k(9, 36), "128"],
+     [f"aead rfc7539esp(chacha20,poly1305) {k(9, 36)} (288 bits) 128", "flag af-unspec esn",
+      "replay_window 128, bitmap-length 4"]),
+    (["src", "10.0.0.1", "dst", "10.0.0.2", "proto", "esp", "spi", "0x1007", "mode",
+      "transport", "dir", "in", "aead", "rfc4543(gcm(aes))", k(10, 36), "128"],
+     [f"aead rfc4543(gcm(aes)) {k(10, 36)} (288 bits) 128"]),
+    (["src", "2001:db8::1", "dst", "2001:db8::2", "proto", "ah", "spi", "0x1008", "mode",
+      "transport", "dir", "in", "replay-window", "32", "auth-trunc", "hmac(sha1)", k(11, 20),
+      "96"],
+     ["proto ah spi 0x00001008", f"auth-trunc hmac(sha1) {k(11, 20)} (160 bits) 96"]),
+]
+
+SA_REFUSED = [
+    (["proto", "ah", "spi", "0x1101", "aead", "rfc4543(gcm(aes))", k(1, 20), "128"],
+     "EOPNOTSUPP: Operation not supported: Linux XFRM has no integrity transform 9"),
+    (["proto", "esp", "spi", "0x1102", "dir", "in", "flag", "esn",
+      "aead", "rfc4106(gcm(aes))", k(1, 20), "128"],
+     "ERANGE: Numerical result out of range: Linux XFRM wants a replay window with ESN"),
+    (["proto", "esp", "spi", "0x1103", "dir", "in", "replay-window", "5000",
+      "aead", "rfc4106(gcm(aes))", k(1, 20), "128"],
+     "Linux XFRM takes a replay window of at most 4096"),
+    (["proto", "esp", "spi", "0x1104", "dir", "in", "sel", "src", "10.1.0.0/24", "sel", "src",
+      "10.3.0.0/24", "aead", "rfc4106(gcm(aes))", k(1, 20), "128"],
+     "Linux XFRM takes one selector per SA"),
+    # the device lookup and the offload request reach the kernel's offload
+    # path, which has no ESP offload type here (esp4_offload not loaded)
+    (["proto", "esp", "spi", "0x1105", "dir", "in", "offload", "dev", "eth0", "dir", "in",
+      "aead", "rfc4106(gcm(aes))", k(1, 20), "128"],
+     "EINVAL: Invalid argument: Type doesn't support offload"),
+    (["proto", "esp", "spi", "0x1106", "dir", "out", "offload", "packet", "dev", "eth0",
+      "dir", "out", "aead", "rfc4106(gcm(aes))", k(1, 20), "128"],
+     "EINVAL: Invalid argument: Type doesn't support offload"),
+]
+
+
+def test_sa_encoding_read_back_in_the_guest(bed):
+    """Every transform and option as XFRM_MSG_NEWSA, read back with ip(8)."""
+    tool_bin = os.path.join(bed.bins, "xfrm_tool")
+    lo = kreqid_lo("xfrm-tool")
+    try:
+        for i, (words, _) in enumerate(SA_CASES):
+            bed.guest.run([tool_bin, "sa", str(lo | i), *words])
+        states = bed.guest.run("ip -s xfrm state").stdout
+        for i, (words, want) in enumerate(SA_CASES):
+            spi = int(words[words.index("spi") + 1], 16)
+            block = re.search(r"^src [^\n]*\n\tproto \w+ spi 0x%08x\(.*?(?=^src |\Z)" % spi,
+                              states, re.S | re.M)
+            assert block, f"spi 0x{spi:x} not in XFRM"
+            assert f"reqid {lo | i}(" in block.group(0)
+            for w in want:
+                assert w in block.group(0), f"'{w}' not in\n{block.group(0)}"
+        for words, err in SA_REFUSED:
+            r = bed.guest.run([tool_bin, "sa", str(lo), "src", "10.0.0.1", "dst", "10.0.0.2",
+                               "mode", "transport", *words], check=False)
+            assert r.returncode == 1 and err in r.stderr, (words, r.stderr)
+        dump = [json.loads(line) for line in
+                bed.guest.run([tool_bin, "dump"]).stdout.splitlines()]
+        assert sorted(d["spi"] for d in dump if d["reqid"] & ~0xffff == lo) == \
+            [0x1001 + i for i in range(len(SA_CASES))]
+        n = bed.guest.run([tool_bin, "purge", str(lo), str(lo | 0xffff)]).stdout.strip()
+        assert n == str(len(SA_CASES))
+    finally:
+        bed.guest.run([tool_bin, "purge", str(lo), str(lo | 0xffff)], check=False)
+    assert bed.guest.run("ip xfrm state").stdout == ""
+
+
+def test_probe_in_the_guest(bed):
+    b = bed.gjs("status")["backend"]
+    assert b == dict(backend="kernel", xfrm=True, kernel_lacks=[], kernel_sas=0,
+                     kernel_policies=0)
+    r = bed.g("state", "add", "src", "192.0.2.2", "dst", "192.0.2.1", "proto", "ah", "spi",
+              "0x3001", "mode", "transport", "aead", "rfc4543(gcm(aes))", k(1, 20), "128",
+              check=False)
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("xdpsec: kernel backend: Linux XFRM has no AH with AES-GMAC: "
+                                "use backend afxdp for this SA"), r.stderr
+    r = bed.g("state", "add", "src", "192.0.2.2", "dst", "192.0.2.1", "proto", "esp", "spi",
+              "0x3002", "mode", "tunnel", "reqid", "70000", "aead", "rfc4106(gcm(aes))",
+              k(1, 20), "128", check=False)
+    assert r.returncode == 1 and "kernel backend: reqid 70000 above 65535" in r.stderr
+    assert bed.gjs("state", "list") == [] and bed.xfrm() == ("", "")
