@@ -179,7 +179,7 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 			      id.spi);
 	slot = free_slot(d);
 	if (slot == XS_SA_NONE)
-		return xs_why(why, "state add: the SAD is full (%u slots)", d->sad_slots);
+		return xs_why(why, "state add: the SAD is full (%u slots; limits sas)", d->sad_slots);
 	e = &d->sad[slot];
 	fill_slot(e, r, r->backend_set ? r->backend : d->backend);
 	if (keys_set(d, slot, r, why)) {
@@ -261,13 +261,18 @@ uint32_t xs_sad_for_policy(const struct xs_daemon *d,
 	return best;
 }
 
-/* Time lifetimes (the worker counts bytes and packets): DYING, DEAD. */
+/*
+ * Time lifetimes (the worker counts bytes and packets, XFRM those of
+ * kernel-backed SAs): DYING, DEAD.
+ */
 void xs_sad_tick(struct xs_daemon *d)
 {
 	uint64_t now = time(NULL);
-	bool changed = xs_glue_events(d) | xs_kernel_tick(d);
+	bool changed = xs_glue_events(d);
 	uint32_t s;
 
+	if (xs_kernel_tick(d))	/* kernel SAs: counters and limits from XFRM */
+		changed = true;
 	for (s = 0; s < d->sad_slots; s++) {
 		struct xs_sad_entry *e = &d->sad[s];
 		uint8_t st = e->state;

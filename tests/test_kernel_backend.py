@@ -393,11 +393,18 @@ def bed():
         b.close()
 
 
+def xfrm_sa_block(states, spi):
+    """SA spi's lines in `ip -s xfrm state` text."""
+    block = re.search(r"^src [^\n]*\n\tproto \w+ spi 0x%08x\(.*?(?=^src |\Z)" % spi,
+                      states, re.S | re.M)
+    assert block, f"spi 0x{spi:x} not in XFRM:\n{states}"
+    return block.group(0)
+
+
 def xfrm_sa_counters(states, spi):
     """(bytes, packets) of SA spi in `ip -s xfrm state` text."""
-    block = re.search(r"spi 0x%08x\(.*?(?=^src |\Z)" % spi, states, re.S | re.M)
-    assert block, f"spi 0x{spi:x} not in XFRM:\n{states}"
-    m = re.search(r"lifetime current:\s+(\d+)\(bytes\), (\d+)\(packets\)", block.group(0))
+    m = re.search(r"lifetime current:\s+(\d+)\(bytes\), (\d+)\(packets\)",
+                  xfrm_sa_block(states, spi))
     return int(m.group(1)), int(m.group(2))
 
 
@@ -742,12 +749,10 @@ def test_sa_encoding_read_back_in_the_guest(bed):
         states = bed.guest.run("ip -s xfrm state").stdout
         for i, (words, want) in enumerate(SA_CASES):
             spi = int(words[words.index("spi") + 1], 16)
-            block = re.search(r"^src [^\n]*\n\tproto \w+ spi 0x%08x\(.*?(?=^src |\Z)" % spi,
-                              states, re.S | re.M)
-            assert block, f"spi 0x{spi:x} not in XFRM"
-            assert f"reqid {lo | i}(" in block.group(0)
+            block = xfrm_sa_block(states, spi)
+            assert f"reqid {lo | i}(" in block
             for w in want:
-                assert w in block.group(0), f"'{w}' not in\n{block.group(0)}"
+                assert w in block, f"'{w}' not in\n{block}"
         for words, err in SA_REFUSED:
             r = bed.guest.run([tool_bin, "sa", str(lo), "src", "10.0.0.1", "dst", "10.0.0.2",
                                "mode", "transport", *words], check=False)
