@@ -129,7 +129,7 @@ static int dn_add_rdn(X509_NAME *name, char *rdn, struct ike_err *err)
 	return 0;
 }
 
-/* "C=CH, O=x, CN=y": RDNs separated by commas outside quotes. */
+/* "C=CH, O=x, CN=y" or "/C=CH/O=x": RDNs between ',' or '/' (unquoted). */
 static int dn_parse(const char *s, struct ike_id_cfg *id, struct ike_err *err)
 {
 	char buf[IKE_ID_STR_MAX], *rdn = buf, *p;
@@ -147,12 +147,14 @@ static int dn_parse(const char *s, struct ike_id_cfg *id, struct ike_err *err)
 	for (p = buf;; p++) {
 		if (*p == '"')
 			quoted = !quoted;
-		if (*p && (*p != ',' || quoted))
+		if (*p && ((*p != ',' && *p != '/') || quoted))
 			continue;
 		end = !*p;
 		*p = 0;
-		rc = quoted ? ike_fail(err, 0, "DN: unterminated quote")
-			    : dn_add_rdn(name, rdn, err);
+		if (quoted)
+			rc = ike_fail(err, 0, "DN: unterminated quote");
+		else	/* empty parts are skipped, as strongSwan does */
+			rc = *trim(rdn) ? dn_add_rdn(name, rdn, err) : 0;
 		if (rc || end)
 			break;
 		rdn = p + 1;

@@ -9,7 +9,8 @@
  *   "%any" or ""          type 0: any peer (remote), from the cert (local)
  *   "192.0.2.1"           ID_IPV4_ADDR      "2001:db8::1"   ID_IPV6_ADDR
  *   "C=CH, O=x, CN=y"     ID_DER_ASN1_DN (any '=': RDNs in the given order,
- *                         values may be "quoted"; names in any case:
+ *                         between ',' or '/', a value "quoted" to hold
+ *                         them, empty parts skipped; names in any case:
  *                         C, ST, L, O, OU, CN, SN, GN, DC, UID,
  *                         serialNumber, E/emailAddress)
  *   "user@example.org"    ID_RFC822_ADDR    "@@user@x"      ID_RFC822_ADDR

@@ -576,6 +576,13 @@ def test_intermediate_as_trust_anchor(pki):
                 x509.NameAttribute(NameOID.COMMON_NAME, "x",
                                    _ASN1Type.PrintableString)]).public_bytes(),
      "C=CH, O=a, b, CN=x"),
+    ("/C=CH/O=strongSwan Project//CN=moon.strongswan.org,", ID_DN,
+     x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CH"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "strongSwan Project",
+                                   _ASN1Type.PrintableString),
+                x509.NameAttribute(NameOID.COMMON_NAME, "moon.strongswan.org",
+                                   _ASN1Type.PrintableString)]).public_bytes(),
+     "C=CH, O=strongSwan Project, CN=moon.strongswan.org"),
     ("E=u@x.org, CN=\u00e9", ID_DN,
      x509.Name([x509.NameAttribute(NameOID.EMAIL_ADDRESS, "u@x.org"),
                 x509.NameAttribute(NameOID.COMMON_NAME, "\u00e9")]).public_bytes(),
@@ -589,7 +596,7 @@ def test_id_strings(pki, text, typ, data, shown):
 
 
 @pytest.mark.parametrize("text,want", [
-    ("C=CH, X=y", "unknown attribute"), ("C=CH,,CN=x", "not attribute=value"),
+    ("C=CH, X=y", "unknown attribute"), ("C=CH, x, CN=y", "not attribute=value"),
     ('CN="open', "unterminated"), ("CN=", "empty value"),
     ("C=" + "x" * 600, "longer than"), ("@", "ID of 0 bytes"),
 ])
