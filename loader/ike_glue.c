@@ -326,7 +326,7 @@ static int core_start(struct xs_daemon *d, char *why)
 		core_stop(ike);
 		return xs_why(why, "IKE: %s", err.reason);
 	}
-	return xs_ike_traps_install(d, why);
+	return xs_ike_policies_install(d, why);
 }
 
 int xs_ike_configure(struct xs_daemon *d, struct xs_ike_conf *ic, char *why)

@@ -27,7 +27,8 @@ struct xs_ike_child {
 	uint8_t seen_in, seen_out;	/* last xs_sad states reported */
 };
 
-/* A policy added for a reqid (trap: by the configuration). */
+/* A policy added for a reqid (trap: by the configuration; reqid 0: the
+ * BYPASS of IKE's own datagrams). */
 struct xs_ike_pol {
 	struct xs_spd_policy sel;
 	uint32_t reqid;
@@ -74,8 +75,11 @@ int xs_ike_child_install(void *user, const struct ike_child_install *c,
 			 char *why);
 void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 			 uint32_t spi_out);
-/* Trap policies of the configuration's start_action = trap children. */
-int xs_ike_traps_install(struct xs_daemon *d, char *why);
+/*
+ * The configuration's policies: BYPASS for IKE (UDP 500/4500 from our
+ * addresses) and the trap policies of start_action = trap children.
+ */
+int xs_ike_policies_install(struct xs_daemon *d, char *why);
 /* Forget every Child SA and policy of ours (the maps were flushed). */
 void xs_ike_forget(struct xs_ike *ike);
 /* Report dataplane lifetime events of our Child SAs to the core. */

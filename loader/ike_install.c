@@ -500,7 +500,7 @@ int xs_ike_spi_alloc(void *user, uint8_t proto, uint32_t *spi)
 	return -1;
 }
 
-/* ---- trap policies, lifetimes ------------------------------------------- */
+/* ---- IKE bypass and trap policies, lifetimes ------------------------------------------- */
 
 static int trap_child(struct xs_daemon *d, const struct ike_conn_cfg *cc,
 		      size_t ci, int j, char *why)
@@ -518,12 +518,50 @@ static int trap_child(struct xs_daemon *d, const struct ike_conn_cfg *cc,
 	return ts_policies(d, &t, &ch->local_ts, &ch->remote_ts, why);
 }
 
-int xs_ike_traps_install(struct xs_daemon *d, char *why)
+/* IKE's own datagrams from a local address never go into a tunnel. */
+static int ike_bypass(struct xs_daemon *d, const struct ike_addr *local,
+		      char *why)
+{
+	static const uint16_t ports[] = { 500, 4500 };
+	struct xs_pol_req r;
+	size_t i;
+
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.pol.family = local->len == 16 ? XS_AF_INET6 : XS_AF_INET;
+		memcpy(r.pol.src, local->addr, 16);
+		r.pol.src_len = local->len * 8;
+		r.pol.proto = XS_PROTO_UDP;
+		r.pol.sport_lo = r.pol.sport_hi = ports[i];
+		r.pol.dport_hi = 65535;
+		r.pol.dir = XS_SPD_OUT;
+		r.pol.action = XS_SPD_BYPASS;
+		r.pol.sa_slot = XS_SA_NONE;
+		if (pol_find(d->ike, &r.pol))
+			continue;
+		if (grow((void **)&d->ike->pols, &d->ike->pol_cap, d->ike->npols,
+			 sizeof(*d->ike->pols)))
+			return xs_why(why, "out of memory");
+		if (xs_spd_add(d, &r, why))
+			return -1;
+		d->ike->pols[d->ike->npols++] = (struct xs_ike_pol){ .sel = r.pol,
+								     .trap = true };
+	}
+	return 0;
+}
+
+int xs_ike_policies_install(struct xs_daemon *d, char *why)
 {
 	const struct xs_ike_conf *ic = &d->ike->conf;
+	struct ike_addr any6 = { .len = 16 };
 	size_t i;
 	int j;
 
+	for (i = 0; i < ic->nconns; i++)
+		if (ike_bypass(d, ic->conns[i].local.len ? &ic->conns[i].local : &any6, why) ||
+		    (!ic->conns[i].local.len && ike_bypass(d, &(struct ike_addr){ .len = 4 },
+							  why)))
+			return -1;
 	for (i = 0; i < ic->nconns; i++)
 		for (j = 0; j < ic->conns[i].nchildren; j++)
 			if (ic->conns[i].children[j].start_action == IKE_START_TRAP &&

@@ -1,0 +1,329 @@
+"""IKEv2 between xdpsec and strongSwan, and between two xdpsec daemons.
+
+gw2gw (scripts/topo.sh), LAN MTUs 1400 (kernel-libipsec's TUN):
+
+    lanA 10.1.0.2 - gwA [xdpsec] 192.0.2.1 ==== 192.0.2.2 gwB [charon] - 10.2.0.2 lanB
+
+One topology, one xdpsec daemon (foreground, its log kept) and one charon
+serve the whole module; each case loads both sides' configuration afresh
+(the same swanctl.conf text: xdpsec reads strongSwan's syntax), so the
+proposals below run as IKE and ESP proposals alike, PSK both ways:
+  - xdpsec initiates (`xdpsec up`), charon responds; and the other way;
+  - both `list-sas` agree (SPIs crossed, proposal), pings both ways and a
+    TCP transfer with a digest check go through, the SAD counters move;
+  - DELETE from either side (`xdpsec down`, `swanctl --terminate`) leaves no
+    SA and no policy in xdpsec's maps;
+  - wrong PSK, no common proposal, unacceptable traffic selectors: the
+    failure is logged in the peer's terms and nothing is installed.
+xdpsec against xdpsec (both gateways xdpsec, test_xdpsec_pair_*): tunnel
+mode with ESN over IPv6 outer addresses with IPv4 and IPv6 LANs, and
+transport mode between the h2h hosts.
+"""
+import os
+import subprocess
+import time
+
+import pytest
+
+import netns
+from netns import Xdpsec, topology, wait_for
+from strongswan import Charon, swanctl_conf
+from test_dataplane_common import tcp_transfer
+
+PROPOSALS = ["aes256gcm16-prfsha256-modp2048", "aes128gcm16-prfsha256-ecp256",
+             "chacha20poly1305-prfsha256-x25519", "aes256-sha256-modp3072"]
+# what swanctl --list-sas calls the ESP transforms of each
+CHARON_ESP = {"aes256gcm16-prfsha256-modp2048": "AES_GCM_16-256",
+              "aes128gcm16-prfsha256-ecp256": "AES_GCM_16-128",
+              "chacha20poly1305-prfsha256-x25519": "CHACHA20_POLY1305",
+              "aes256-sha256-modp3072": "AES_CBC-256/HMAC_SHA2_256_128"}
+# the canonical form xdpsec lists them in (ike_prop_format)
+CANONICAL = {"chacha20poly1305-prfsha256-x25519": "chacha20poly1305-prfsha256-curve25519",
+             "aes256-sha256-modp3072": "aes256-sha256-prfsha256-modp3072"}
+PSK = "xdpsec interop secret"
+A_ID, B_ID = "moon.example", "sun.example"
+LAN_MTU = 1400
+
+
+def set_lan_mtu(t):
+    for ns, key in ((t.lanA, "LANA_IF"), (t.gwA, "GWA_LAN_IF"),
+                    (t.gwB, "GWB_LAN_IF"), (t.lanB, "LANB_IF")):
+        ns.run(["ip", "link", "set", t[key], "mtu", str(LAN_MTU)])
+
+
+class Daemon(Xdpsec):
+    """An xdpsec daemon in the foreground with its log in a file."""
+
+    def __init__(self, ns, tag, workdir):
+        super().__init__(ns, tag)
+        self.workdir = str(workdir)
+        self.logpath = os.path.join(self.workdir, f"xdpsec-{tag}.log")
+        self.proc = None
+
+    def run(self):
+        self.logf = open(self.logpath, "w")
+        self.proc = self.ns.popen([netns.XDPSEC, "-i", self.name, "daemon", "--foreground"],
+                                  stdout=self.logf, stderr=self.logf)
+        wait_for(lambda: self.proc.poll() is not None or
+                 self.cli("status", check=False).returncode == 0, timeout=15,
+                 what="the xdpsec daemon")
+        assert self.proc.poll() is None, self.log()
+
+    def stop(self):
+        super().stop()
+        if self.proc is not None:
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.logf.close()
+
+    def log(self):
+        with open(self.logpath) as f:
+            return f.read()
+
+    def load(self, text, wan, lan=None):
+        path = os.path.join(self.workdir, f"{self.name}.conf")
+        ifs = f"interfaces {{\n  wan = {wan}\n" + (f"  lan = {lan}\n" if lan else "") + "}\n"
+        with open(path, "w") as f:
+            f.write(ifs + text)
+        os.chmod(path, 0o600)
+        self.cli("load-conf", path)
+
+    def sas(self):
+        return self.js("list-sas")
+
+    def installed(self):
+        """The IKE SAs once every one is ESTABLISHED with an INSTALLED child."""
+        sas = self.sas()
+        ok = sas and all(s["state"] == "ESTABLISHED" and s["child_sas"] and
+                         all(c["state"] == "INSTALLED" for c in s["child_sas"]) for s in sas)
+        return sas if ok else None
+
+    def protect(self):
+        return {(p["dir"], p["src"], p["dst"]) for p in self.js("policy", "list")
+                if p["action"] == "protect"}
+
+    def bypass(self):
+        return {(p["src"], p["proto"], p["sport"]) for p in self.js("policy", "list")
+                if p["action"] == "bypass"}
+
+    def empty(self):
+        """Nothing of IKE left: no IKE SA, no SA in the SAD, no PROTECT policy."""
+        return not self.sas() and self.js("status")["sas"] == 0 and not self.protect()
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory):
+    """gw2gw with xdpsec on gwA and charon on gwB."""
+    work = tmp_path_factory.mktemp("interop")
+    with topology("gw2gw") as t:
+        set_lan_mtu(t)
+        d = Daemon(t.gwA, "a", work)
+        c = Charon(t.gwB, work / "charon")
+        try:
+            d.run()
+            c.start()
+            yield t, d, c
+        finally:
+            d.stop()
+            c.stop()
+
+
+def confs(t, prop, **kw):
+    """(xdpsec's, charon's) swanctl.conf text for the LAN-to-LAN tunnel."""
+    a = dict(name="gw", local="192.0.2.1", remote="192.0.2.2", proposals=prop,
+             esp_proposals=prop.rsplit("-", 1)[0].replace("-prfsha256", ""),
+             local_ts="10.1.0.0/24", remote_ts="10.2.0.0/24", local_id=A_ID,
+             remote_id=B_ID, secret=PSK)
+    b = dict(a, local="192.0.2.2", remote="192.0.2.1", local_ts="10.2.0.0/24",
+             remote_ts="10.1.0.0/24", local_id=B_ID, remote_id=A_ID)
+    for k, v in kw.items():
+        side, key = k.split("_", 1)
+        (a if side == "a" else b)[key] = v
+    return swanctl_conf(**a), swanctl_conf(**b)
+
+
+def load_both(rig, prop, **kw):
+    t, d, c = rig
+    ours, theirs = confs(t, prop, **kw)
+    c.swanctl("--terminate", "--ike", "gw", "--timeout", "3", check=False)
+    c.load(theirs)
+    d.load(ours, t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+    wait_for(lambda: not c.list_sas(), timeout=10, what="charon without SAs")
+
+
+def check_tunnel(rig, prop, we_initiated):
+    t, d, c = rig
+    ours = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    theirs = wait_for(lambda: [s for s in c.list_sas() if s["children"] and
+                               s["children"][0]["state"] == "INSTALLED"], timeout=10,
+                      what="charon's SAs")
+    (sa,), (csa,) = ours, theirs
+    assert sa["initiator"] == we_initiated
+    assert sa["proposal"] == CANONICAL.get(prop, prop) and sa["local_id"] == A_ID and sa["remote_id"] == B_ID
+    assert (sa["initiator_spi"], sa["responder_spi"]) == (csa["spi_i"], csa["spi_r"])
+    (ch,), (cch,) = sa["child_sas"], csa["children"]
+    # charon (kernel-libipsec) always encapsulates, tunnel mode, no ESN
+    assert (ch["mode"], ch["protocol"], ch["encap"], ch["esn"]) == ("TUNNEL", "ESP", True, False)
+    assert (ch["spi_in"], ch["spi_out"]) == (cch["spi_out"], cch["spi_in"])
+    assert cch["alg"] == CHARON_ESP[prop] and cch["mode"] == "TUNNEL-in-UDP"
+    assert (ch["local_ts"], ch["remote_ts"]) == (["10.1.0.0/24"], ["10.2.0.0/24"])
+    assert ch["reqid"] == cch["reqid"] or ch["reqid"] > 0
+    assert t.lanA.ping(t["LANB_IP4"], count=3) and t.lanB.ping(t["LANA_IP4"], count=3)
+    tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5001, nbytes=200000)
+    tcp_transfer(t.lanB, t.lanA, t["LANA_IP4"], port=5002, nbytes=50000)
+    (ch,) = d.sas()[0]["child_sas"]
+    assert ch["packets_out"] >= 150 and ch["packets_in"] >= 50, ch
+    assert ch["bytes_out"] > 200000 and ch["bytes_in"] > 50000, ch
+    # the SAD holds exactly this pair, the SPD its two policies
+    sad = {(s["dir"], s["spi"]) for s in d.js("state", "list")}
+    assert sad == {("in", int(ch["spi_in"], 16)), ("out", int(ch["spi_out"], 16))}
+    assert d.protect() == {("out", "10.1.0.0/24", "10.2.0.0/24"),
+                           ("fwd", "10.2.0.0/24", "10.1.0.0/24")}
+    # IKE itself bypasses the tunnels
+    assert d.bypass() == {("192.0.2.1/32", "udp", "500"), ("192.0.2.1/32", "udp", "4500")}
+
+
+@pytest.mark.parametrize("prop", PROPOSALS)
+def test_xdpsec_initiates(rig, prop):
+    t, d, c = rig
+    load_both(rig, prop)
+    d.cli("up", "gw")
+    check_tunnel(rig, prop, True)
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+    wait_for(lambda: not c.list_sas(), timeout=10, what="charon without SAs after down")
+
+
+@pytest.mark.parametrize("prop", PROPOSALS)
+def test_charon_initiates(rig, prop):
+    t, d, c = rig
+    load_both(rig, prop)
+    c.initiate("net")
+    check_tunnel(rig, prop, False)
+    c.terminate("gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after charon's DELETE")
+
+
+FAILURES = [
+    # id, keyword overrides of confs(), what xdpsec logs as initiator / as
+    # responder, what charon logs when it initiated (the notify we sent)
+    ("wrong-psk", dict(a_secret="not the secret"),
+     "IKE_AUTH failed: peer says authentication-failed", "peer's AUTH does not verify",
+     "received AUTHENTICATION_FAILED notify error"),
+    ("no-proposal", dict(b_proposals="aes128-sha1-modp1024"),
+     "peer refused IKE_SA_INIT: no-proposal-chosen",
+     "IKE_SA_INIT refused with no-proposal-chosen", "received NO_PROPOSAL_CHOSEN notify error"),
+    ("ts-unacceptable", dict(b_remote_ts="10.9.0.0/24"),
+     "Child SA net failed: peer refused the Child SA (ts-unacceptable)",
+     "no Child SA for the peer: no child matches the peer's selectors (ts-unacceptable)",
+     "received TS_UNACCEPTABLE notify"),
+]
+
+
+@pytest.mark.parametrize("overrides,as_init,as_resp,theirs", [f[1:] for f in FAILURES],
+                         ids=[f[0] for f in FAILURES])
+@pytest.mark.parametrize("initiator", ["xdpsec", "charon"])
+def test_failures(rig, initiator, overrides, as_init, as_resp, theirs):
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0], **overrides)
+    mark, cmark = len(d.log()), len(c.log())
+    if initiator == "xdpsec":
+        d.cli("up", "gw")
+    else:
+        c.initiate("net", timeout=5, check=False)
+    ours = as_init if initiator == "xdpsec" else as_resp
+    wait_for(lambda: ours in d.log()[mark:], timeout=15, what=f"'{ours}' in xdpsec's log")
+    if initiator == "charon":
+        wait_for(lambda: theirs in c.log()[cmark:], timeout=10, what=f"'{theirs}' in charon's log")
+    time.sleep(0.5)
+    # nothing installed on either side
+    assert d.js("status")["sas"] == 0 and not d.protect()
+    assert all(not s["child_sas"] for s in d.sas())
+    assert all(not s["children"] for s in c.list_sas())
+
+
+# ---- xdpsec against xdpsec ------------------------------------------------
+
+def pair_conf(name, me, peer, my_id, peer_id, lts, rts, mode="tunnel",
+              esp="aes256gcm16-esn", prop="aes256gcm16-prfsha384-x25519"):
+    return swanctl_conf(name, me, peer, prop, esp, lts, rts, my_id, peer_id, secret=PSK,
+                        mode=mode)
+
+
+def test_xdpsec_pair_tunnel_esn_ipv6(tmp_path):
+    """Both gateways xdpsec, IPv6 outer, IPv4 and IPv6 LANs, ESN."""
+    with topology("gw2gw") as t:
+        a, b = Daemon(t.gwA, "a", tmp_path), Daemon(t.gwB, "b", tmp_path)
+        try:
+            a.run()
+            b.run()
+            lts_a, lts_b = "10.1.0.0/24, fd00:1::/64", "10.2.0.0/24, fd00:2::/64"
+            b.load(pair_conf("gw", t["GWB_WAN_IP6"], t["GWA_WAN_IP6"], B_ID, A_ID,
+                             lts_b, lts_a), t["GWB_WAN_IF"], t["GWB_LAN_IF"])
+            a.load(pair_conf("gw", t["GWA_WAN_IP6"], t["GWB_WAN_IP6"], A_ID, B_ID,
+                             lts_a, lts_b), t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+            a.cli("up", "gw")
+            (sa,) = wait_for(a.installed, timeout=15, what="the IKE SA")
+            (ch,) = sa["child_sas"]
+            assert (ch["esn"], ch["encap"], ch["mode"]) == (True, False, "TUNNEL")
+            assert sorted(ch["local_ts"]) == ["10.1.0.0/24", "fd00:1::/64"]
+            (bsa,) = wait_for(b.installed, timeout=5, what="the peer's IKE SA")
+            assert (bsa["child_sas"][0]["spi_in"], bsa["child_sas"][0]["spi_out"]) == (
+                ch["spi_out"], ch["spi_in"])
+            assert sa["local_host"] == t["GWA_WAN_IP6"] and not bsa["initiator"]
+            for fam in ("IP4", "IP6"):
+                assert t.lanA.ping(t[f"LANB_{fam}"], count=2)
+                assert t.lanB.ping(t[f"LANA_{fam}"], count=2)
+            tcp_transfer(t.lanA, t.lanB, t["LANB_IP6"], port=5003, nbytes=100000)
+            flags = {s["spi"]: s["flags"] for s in a.js("state", "list")}
+            assert flags == {int(ch["spi_in"], 16): ["esn"], int(ch["spi_out"], 16): ["esn"]}
+            b.cli("down", "gw")
+            wait_for(a.empty, timeout=10, what="no SAs after the peer's DELETE")
+            wait_for(b.empty, timeout=10, what="no SAs after down")
+        finally:
+            a.stop()
+            b.stop()
+
+
+def test_xdpsec_pair_transport(tmp_path):
+    """h2h hosts, transport mode, the hosts' own traffic (dynamic TS)."""
+    with topology("h2h") as t:
+        a, b = Daemon(t.hostA, "a", tmp_path), Daemon(t.hostB, "b", tmp_path)
+        try:
+            a.run()
+            b.run()
+            b.load(pair_conf("h", t["HOSTB_IP4"], t["HOSTA_IP4"], B_ID, A_ID, "dynamic",
+                             "dynamic", mode="transport", esp="chacha20poly1305"),
+                   t["HOSTB_IF"])
+            a.load(pair_conf("h", t["HOSTA_IP4"], t["HOSTB_IP4"], A_ID, B_ID, "dynamic",
+                             "dynamic", mode="transport", esp="chacha20poly1305"),
+                   t["HOSTA_IF"])
+            a.cli("up", "h")
+            (sa,) = wait_for(a.installed, timeout=15, what="the IKE SA")
+            (ch,) = sa["child_sas"]
+            assert ch["mode"] == "TRANSPORT" and ch["local_ts"] == [t["HOSTA_IP4"] + "/32"]
+            wait_for(b.installed, timeout=5, what="the peer's IKE SA")
+            assert t.hostA.ping(t["HOSTB_IP4"], count=3)
+            tcp_transfer(t.hostA, t.hostB, t["HOSTB_IP4"], port=5004, nbytes=100000)
+            (ch,) = a.sas()[0]["child_sas"]
+            assert ch["packets_out"] > 50 and ch["packets_in"] > 10, ch
+            a.cli("down", "h")
+            wait_for(b.empty, timeout=10, what="no SAs after the peer's DELETE")
+        finally:
+            a.stop()
+            b.stop()
+
+
+def test_up_down_errors(rig):
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0])
+    r = d.cli("up", "nosuch", check=False)
+    assert r.returncode == 1 and r.stderr.strip() == "xdpsec: no connection 'nosuch'"
+    r = d.cli("up", "gw", "nochild", check=False)
+    assert r.returncode == 1 and "nochild" in r.stderr
+    r = d.cli("up", check=False)
+    assert r.returncode == 2 and r.stderr.strip() == "xdpsec: up: want CONN [CHILD]"
+    assert d.sas() == []
