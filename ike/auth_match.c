@@ -2,13 +2,14 @@
 /*
  * Which connection, identity and shared key apply in IKE_AUTH: our ID (the
  * configured one, or our address like strongSwan), the peer's ID against
- * the configured remote ID, the secret whose IDs match best (swanctl's
- * rule: a secret naming both ends beats one naming one end, which beats
- * one naming none), and the responder's switch to the connection the
- * peer's identity selects.
+ * the configured remote ID (ike_id_match() of ike/id.c), the secret whose
+ * IDs match best (swanctl's rule: a secret naming both ends beats one
+ * naming one end, which beats one naming none), and the responder's switch
+ * to the connection the peer's identity selects.
  */
 #include <string.h>
 
+#include "ike/id.h"
 #include "ike/sa.h"
 
 void ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out)
@@ -26,34 +27,6 @@ void ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out)
 	memcpy(out->data, sa->local.addr, sa->local.len);
 }
 
-static bool caseless(uint8_t type)
-{
-	return type == IKEV2_ID_FQDN || type == IKEV2_ID_RFC822_ADDR;
-}
-
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
-bool ike_id_matches(const struct ike_id_cfg *peer,
-		    const struct ike_id_cfg *cfg)
-{
-	uint16_t i;
-
-	if (!cfg->type)
-		return true;
-	if (peer->type != cfg->type || peer->len != cfg->len ||
-	    peer->len > IKE_ID_MAX)
-		return false;
-	if (!caseless(cfg->type))
-		return !memcmp(peer->data, cfg->data, cfg->len);
-	for (i = 0; i < cfg->len; i++)
-		if (lower(peer->data[i]) != lower(cfg->data[i]))
-			return false;
-	return true;
-}
-
 /* How many of the two IDs the secret names; -1 if it names others only. */
 static int secret_score(const struct ike_secret_cfg *s,
 			const struct ike_id_cfg *local,
@@ -65,8 +38,8 @@ static int secret_score(const struct ike_secret_cfg *s,
 	if (!s->nids)
 		return 0;
 	for (i = 0; i < s->nids && i < 4; i++) {
-		l = l || (s->ids[i].type && ike_id_matches(local, &s->ids[i]));
-		r = r || (s->ids[i].type && ike_id_matches(remote, &s->ids[i]));
+		l = l || (s->ids[i].type && ike_id_match(local, &s->ids[i]));
+		r = r || (s->ids[i].type && ike_id_match(remote, &s->ids[i]));
 	}
 	return l || r ? l + r : -1;
 }
@@ -102,13 +75,13 @@ static bool conn_takes(const struct ike_sa *sa, const struct ike_conn_cfg *c,
 
 	if (!addr_fits(&c->local, &sa->local) ||
 	    !addr_fits(&c->remote, &sa->remote) ||
-	    !ike_id_matches(idi, &c->remote_auth.id))
+	    !ike_id_match(idi, &c->remote_auth.id))
 		return false;
 	if (!ike_msg_has(m, IKEV2_PAYLOAD_IDR) || !c->local_auth.id.type)
 		return true;
 	idr.len = (uint16_t)m->idr.data.len;
 	memcpy(idr.data, m->idr.data.ptr, idr.len);
-	return ike_id_matches(&idr, &c->local_auth.id);
+	return ike_id_match(&idr, &c->local_auth.id);
 }
 
 const struct ike_conn_cfg *ike_auth_pick_conn(struct ike_sa *sa,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/crypto.h"
+#include "ike/id.h"
 #include "ike/proposal.h"
 #include "ike/sa.h"
 
@@ -143,7 +144,7 @@ static bool peer_authentic(struct ike_sa *sa, const struct ike_msg *m)
 	sa->remote_id.type = id->type;
 	sa->remote_id.len = (uint16_t)id->data.len;
 	memcpy(sa->remote_id.data, id->data.ptr, id->data.len);
-	if (!ike_id_matches(&sa->remote_id, &sa->conn->remote_auth.id)) {
+	if (!ike_id_match(&sa->remote_id, &sa->conn->remote_auth.id)) {
 		ike_sa_log(sa, IKE_LOG_ERR, "peer's identity is not the "
 			   "configured one");
 		return false;

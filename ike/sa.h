@@ -333,9 +333,6 @@ void ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *msg,
 /* ---- auth_match.c: connections, identities and secrets for IKE_AUTH --- */
 /* Our identity: the configured one, else our IP address. */
 void ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out);
-/* The peer's identity against a configured one (type 0: any). */
-bool ike_id_matches(const struct ike_id_cfg *peer,
-		    const struct ike_id_cfg *cfg);
 /* The best shared key for the pair of identities (most IDs matched). */
 const struct ike_secret_cfg *ike_psk_find(const struct ike_ctx *ctx,
 					  const struct ike_id_cfg *local,
