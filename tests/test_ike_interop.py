@@ -327,3 +327,25 @@ def test_up_down_errors(rig):
     r = d.cli("up", check=False)
     assert r.returncode == 2 and r.stderr.strip() == "xdpsec: up: want CONN [CHILD]"
     assert d.sas() == []
+
+
+def test_trap_starts_on_traffic(rig):
+    """start_action = trap: PROTECT policies without SAs at load, the
+    first packet's acquire starts IKE, traffic then flows; after a DELETE
+    the trap policies stay."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[1], a_start_action="trap")
+    assert d.protect() == {("out", "10.1.0.0/24", "10.2.0.0/24"),
+                           ("fwd", "10.2.0.0/24", "10.1.0.0/24")}
+    assert not d.sas() and d.js("status")["sas"] == 0
+    acquires = d.js("status")["acquires"]
+    t.lanA.ping(t["LANB_IP4"], count=1, wait=1)
+    wait_for(d.installed, timeout=15, what="the SAs the acquire started")
+    assert d.js("status")["acquires"] > acquires
+    (sa,) = d.sas()
+    assert sa["initiator"] and sa["child_sas"][0]["reqid"] == 1
+    assert t.lanA.ping(t["LANB_IP4"], count=3)
+    c.terminate("gw")
+    wait_for(lambda: not d.sas() and d.js("status")["sas"] == 0, timeout=10,
+             what="the SAs gone after charon's DELETE")
+    assert len(d.protect()) == 2

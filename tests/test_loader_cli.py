@@ -228,7 +228,7 @@ def test_help_lists_every_command(netns):
     assert r.returncode == 0 and r.stderr == ""
     names = [l.split()[0] for l in r.stdout.splitlines() if l.startswith("  ")]
     assert names == ["help", "daemon", "stop", "attach", "detach", "state", "policy",
-                     "status", "stats", "load-conf"]
+                     "status", "stats", "load-conf", "list-conns", "list-sas", "up", "down"]
 
 
 def test_good_syntax_reaches_the_daemon_check(netns):
