@@ -1,30 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Which connection, identity and shared key apply in IKE_AUTH: our ID (the
- * configured one, or our address like strongSwan), the peer's ID against
- * the configured remote ID (ike_id_match() of ike/id.c), the secret whose
- * IDs match best (swanctl's rule: a secret naming both ends beats one
- * naming one end, which beats one naming none), and the responder's switch
- * to the connection the peer's identity selects.
+ * configured one, else our address like strongSwan, or with a certificate
+ * its subject), the peer's ID against the configured remote ID
+ * (ike_id_match() of ike/id.c), the secret whose IDs match best (swanctl's
+ * rule: a secret naming both ends beats one naming one end, which beats
+ * one naming none), and the responder's switch to the connection the
+ * peer's identity selects.
  */
 #include <string.h>
 
 #include "ike/id.h"
 #include "ike/sa.h"
 
-void ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out)
+int ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out)
 {
 	const struct ike_id_cfg *cfg = &sa->conn->local_auth.id;
 
+	if (sa->conn->local_auth.auth == IKE_AUTH_KIND_PUBKEY)
+		return ike_pubkey_local_id(sa, out);
 	if (cfg->type) {
 		*out = *cfg;
-		return;
+		return 0;
 	}
 	memset(out, 0, sizeof(*out));
 	out->type = sa->local.len == 16 ? IKEV2_ID_IPV6_ADDR
 					: IKEV2_ID_IPV4_ADDR;
 	out->len = sa->local.len;
 	memcpy(out->data, sa->local.addr, sa->local.len);
+	return 0;
 }
 
 /* How many of the two IDs the secret names; -1 if it names others only. */

@@ -415,6 +415,8 @@ int ike_load(struct ike_ctx *ctx, const struct ike_conn_cfg *conns,
 	     size_t nsecrets, struct ike_err *err)
 {
 	struct ike_conn_cfg *nc, *old = ctx->conns;
+	size_t old_n = ctx->nconns;
+	struct ike_pubkey *pk;
 	struct ike_secret_cfg *ns;
 	struct ike_sa *sa;
 	size_t i;
@@ -426,13 +428,19 @@ int ike_load(struct ike_ctx *ctx, const struct ike_conn_cfg *conns,
 	for (i = 0; i < nsecrets; i++)
 		if (secrets[i].len > IKE_PSK_MAX || secrets[i].nids > 4)
 			return ike_fail(err, 0, "secret %zu malformed", i);
-	if (copy_config(ctx, conns, nconns, secrets, nsecrets, &nc, &ns))
+	if (ike_pubkey_load(conns, nconns, &pk, err))
+		return -1;
+	if (copy_config(ctx, conns, nconns, secrets, nsecrets, &nc, &ns)) {
+		ike_pubkey_free(pk, nconns);
 		return ike_fail(err, 0, "out of memory");
+	}
 	ctx->conns = nc;
 	ctx->nconns = nconns;
 	for (sa = ctx->sas; sa; sa = sa->next)
 		carry_over(ctx, sa, sa->conn ?
 			   ike_conn_by_name(ctx, sa->conn->name) : NULL);
+	ike_pubkey_free(ctx->pubkeys, old_n);
+	ctx->pubkeys = pk;
 	free(old);
 	free_secrets(ctx);
 	ctx->secrets = ns;
@@ -477,6 +485,7 @@ void ike_ctx_free(struct ike_ctx *ctx, uint64_t now)
 		ike_sa_kill(sa, "shutting down");
 	}
 	ike_reap(ctx);
+	ike_pubkey_free(ctx->pubkeys, ctx->nconns);
 	free(ctx->conns);
 	free_secrets(ctx);
 	ike_cookies_wipe(&ctx->cookies);

@@ -13,15 +13,6 @@
 #include "ike/proposal.h"
 #include "ike/sa.h"
 
-/* An ID payload's body (type, 3 reserved bytes, data): what AUTH signs. */
-static size_t id_body(const struct ike_id_cfg *id, uint8_t *out)
-{
-	out[0] = id->type;
-	out[1] = out[2] = out[3] = 0;
-	memcpy(out + 4, id->data, id->len);
-	return 4 + id->len;
-}
-
 /* Octets an end signs (2.15): its IKE_SA_INIT message, the other's nonce,
  * prf(SK_p, its ID body). */
 static void signed_octets(const struct ike_sa *sa, bool of_initiator,
@@ -57,6 +48,8 @@ static int make_auth(struct ike_sa *sa, const struct ike_signed_octets *so,
 		}
 		xs_wipe(out, sizeof(out));
 		return n ? 0 : -1;
+	case IKE_AUTH_KIND_PUBKEY:
+		return ike_pubkey_add_auth(sa, so, b);
 	default:
 		ike_sa_log(sa, IKE_LOG_ERR, "local authentication method %u "
 			   "not available", sa->conn->local_auth.auth);
@@ -64,10 +57,13 @@ static int make_auth(struct ike_sa *sa, const struct ike_signed_octets *so,
 	}
 }
 
-/* The peer's AUTH payload against what it should have signed. */
-static bool verify_auth(struct ike_sa *sa, const struct ike_auth_pld *a,
+/* The peer's AUTH payload (m's, for its ID payload id) against what it
+ * should have signed; with a certificate, its chain and the ID in it. */
+static bool verify_auth(struct ike_sa *sa, const struct ike_msg *m,
+			const struct ike_id_pld *id,
 			const struct ike_signed_octets *so)
 {
+	const struct ike_auth_pld *a = &m->auth;
 	const struct ike_secret_cfg *s;
 
 	switch (sa->conn->remote_auth.auth) {
@@ -76,52 +72,53 @@ static bool verify_auth(struct ike_sa *sa, const struct ike_auth_pld *a,
 		return s && a->method == IKEV2_AUTH_SHARED_KEY_MIC &&
 		       ike_auth_psk_verify(sa->prf, s->psk, s->len, so,
 					   a->data.ptr, a->data.len);
+	case IKE_AUTH_KIND_PUBKEY:
+		return ike_pubkey_verify(sa, m, id, so);
 	default:
 		return false;
 	}
 }
 
+static bool uses_pubkey(const struct ike_conn_cfg *c)
+{
+	return c->local_auth.auth == IKE_AUTH_KIND_PUBKEY ||
+	       c->remote_auth.auth == IKE_AUTH_KIND_PUBKEY;
+}
+
 int ike_auth_add_init_notifies(const struct ike_sa *sa, struct ike_buf *b)
 {
-	static const uint8_t hashes[] = { 0, IKEV2_HASH_SHA2_256,
-					  0, IKEV2_HASH_SHA2_384,
-					  0, IKEV2_HASH_SHA2_512,
-					  0, IKEV2_HASH_IDENTITY };
-
-	if (sa->conn->local_auth.auth != IKE_AUTH_KIND_PUBKEY &&
-	    sa->conn->remote_auth.auth != IKE_AUTH_KIND_PUBKEY)
+	if (!uses_pubkey(sa->conn))
 		return 0;
-	return ike_add_notify(b, IKEV2_PROTO_NONE, NULL, 0,
-			      IKEV2_N_SIGNATURE_HASH_ALGORITHMS, hashes,
-			      sizeof(hashes));
+	if (!sa->initiator && ike_pubkey_add_certreq(sa, b))
+		return -1;
+	return ike_pubkey_add_hashes(b);
 }
 
 void ike_auth_read_init_notifies(struct ike_sa *sa, const struct ike_msg *m)
 {
-	const struct ike_notify_pld *n =
-		ike_msg_notify(m, IKEV2_N_SIGNATURE_HASH_ALGORITHMS);
-	size_t i;
-
-	for (i = 0; n && i + 1 < n->data.len; i += 2) {
-		uint16_t h = ike_get16(n->data.ptr + i);
-
-		if (h < 16)
-			sa->peer_sig_hashes |= (uint16_t)(1u << h);
-	}
+	ike_pubkey_read_hashes(sa, m);
 }
 
-/* Our ID, AUTH (and IDr for the initiator if it names the peer). */
-static int add_id_auth(struct ike_sa *sa, struct ike_buf *b)
+/* Our ID, CERT and CERTREQ with a certificate, IDr for the initiator if
+ * it names the peer, AUTH. peer: the message with the peer's CERTREQs. */
+static int add_id_auth(struct ike_sa *sa, struct ike_buf *b,
+		       const struct ike_msg *peer)
 {
 	uint8_t body[4 + IKE_ID_MAX];
 	struct ike_signed_octets so;
 	size_t len;
 
-	ike_local_id(sa, &sa->local_id);
-	len = id_body(&sa->local_id, body);
+	if (ike_local_id(sa, &sa->local_id))
+		return -1;
+	len = ike_id_body(&sa->local_id, body, sizeof(body));
 	signed_octets(sa, sa->initiator, body, len, &so);
 	if (ike_add_id(b, sa->initiator ? IKEV2_PAYLOAD_IDI : IKEV2_PAYLOAD_IDR,
 		       sa->local_id.type, sa->local_id.data, sa->local_id.len))
+		return -1;
+	if (sa->conn->local_auth.auth == IKE_AUTH_KIND_PUBKEY &&
+	    ike_pubkey_add_certs(sa, b, peer->certreq, peer->ncertreq))
+		return -1;
+	if (sa->initiator && ike_pubkey_add_certreq(sa, b))
 		return -1;
 	if (sa->initiator && sa->conn->remote_auth.id.type &&
 	    ike_add_id(b, IKEV2_PAYLOAD_IDR, sa->conn->remote_auth.id.type,
@@ -136,21 +133,20 @@ static bool peer_authentic(struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_id_pld *id = sa->initiator ? &m->idr : &m->idi;
 	struct ike_signed_octets so;
+	struct ike_err err;
 
 	if (!ike_msg_has(m, IKEV2_PAYLOAD_AUTH) ||
 	    !ike_msg_has(m, sa->initiator ? IKEV2_PAYLOAD_IDR
-					  : IKEV2_PAYLOAD_IDI))
+					  : IKEV2_PAYLOAD_IDI) ||
+	    ike_id_from_pld(id, &sa->remote_id, &err))
 		return false;
-	sa->remote_id.type = id->type;
-	sa->remote_id.len = (uint16_t)id->data.len;
-	memcpy(sa->remote_id.data, id->data.ptr, id->data.len);
 	if (!ike_id_match(&sa->remote_id, &sa->conn->remote_auth.id)) {
 		ike_sa_log(sa, IKE_LOG_ERR, "peer's identity is not the "
 			   "configured one");
 		return false;
 	}
 	signed_octets(sa, !sa->initiator, id->body.ptr, id->body.len, &so);
-	if (!verify_auth(sa, &m->auth, &so)) {
+	if (!verify_auth(sa, m, id, &so)) {
 		ike_sa_log(sa, IKE_LOG_ERR, "peer's AUTH does not verify");
 		return false;
 	}
@@ -195,12 +191,13 @@ static int add_first_child(struct ike_sa *sa, struct ike_buf *b)
 	       ike_child_add_payloads(b, c, &c->chosen, true);
 }
 
-int ike_auth_initiate(struct ike_sa *sa, uint64_t now)
+int ike_auth_initiate(struct ike_sa *sa, const struct ike_msg *init_resp,
+		      uint64_t now)
 {
 	struct ike_buf *b = &sa->ctx->inner;
 
 	ike_buf_init_inner(b);
-	if (add_id_auth(sa, b))
+	if (add_id_auth(sa, b, init_resp))
 		return -1;
 	if (ike_first_contact(sa) &&
 	    ike_add_notify(b, IKEV2_PROTO_NONE, NULL, 0,
@@ -314,7 +311,7 @@ void ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *m,
 		return;
 	}
 	ike_buf_init_inner(b);
-	if (add_id_auth(sa, b)) {
+	if (add_id_auth(sa, b, m)) {
 		ike_info_refuse(sa, m, IKEV2_N_AUTHENTICATION_FAILED);
 		ike_sa_kill(sa, "cannot authenticate ourselves");
 		return;

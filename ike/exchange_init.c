@@ -265,6 +265,6 @@ void ike_init_on_response(struct ike_sa *sa, const struct ike_msg *m,
 	ike_nat_detect(sa, m);
 	ike_req_done(sa);
 	ike_nat_float(sa);
-	if (ike_auth_initiate(sa, now))
+	if (ike_auth_initiate(sa, m, now))
 		ike_sa_kill(sa, "cannot send IKE_AUTH");
 }

@@ -126,6 +126,8 @@ static void accept_sa(struct ike_sa *sa, struct ike_init_req *req,
 	struct ike_err err;
 
 	if (ike_msg_parse(req->msg, req->len, &m, &err) ||
+	    ike_auth_add_init_notifies(sa, &ctx->out) ||
+	    ike_msg_finalise(&ctx->out) < 0 ||
 	    adopt(sa, is, req, &m, &ctx->out) ||
 	    ike_sa_state(sa, IKE_SA_INIT_DONE) || answer(sa, &ctx->out)) {
 		ike_sa_kill(sa, "cannot keep the IKE SA");

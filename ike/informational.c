@@ -50,7 +50,7 @@ void ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m,
 			 uint64_t now)
 {
 	struct ike_buf *b = &sa->ctx->inner;
-	bool ike = false;
+	bool ike = ike_msg_notify(m, IKEV2_N_AUTHENTICATION_FAILED) != NULL;
 	uint8_t i;
 	int rc = 0;
 
@@ -66,8 +66,10 @@ void ike_info_on_request(struct ike_sa *sa, const struct ike_msg *m,
 			ike_sa_log(sa, IKE_LOG_INFO, "peer notifies %s",
 				   ikev2_name(IKEV2_MAP_NOTIFY,
 					      m->notify[i].type));
+	/* a Delete of the IKE SA, or the initiator's refusal of our
+	 * authentication (2.21.2): an empty answer, then it is gone */
 	if (ike)
-		ike_buf_init_inner(b);	/* 1.4.1: an empty answer */
+		ike_buf_init_inner(b);
 	if (rc || ike_send_response(sa, IKEV2_EXCHANGE_INFORMATIONAL,
 				    m->msgid, b))
 		ike_sa_log(sa, IKE_LOG_ERR, "cannot answer INFORMATIONAL");

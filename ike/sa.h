@@ -157,7 +157,7 @@ struct ike_sa {
 
 	/* Capabilities and NAT (RFC 7296 2.23, RFC 7383). */
 	bool peer_frag;			/* it supports fragmentation */
-	uint16_t peer_sig_hashes;	/* 1 << IKEV2_HASH_*: RFC 7427 */
+	uint32_t peer_sig_hashes;	/* ike_sig_hash_parse(): RFC 7427 */
 	bool nat_local;			/* we are behind a NAT */
 	bool nat_remote;		/* the peer is behind a NAT */
 	bool natt;			/* IKE (and ESP) on port 4500 */
@@ -197,6 +197,7 @@ struct ike_ctx {
 	uint32_t next_sa_id, next_child_id;
 	struct ike_stats stats;
 	struct ike_cookies cookies;
+	struct ike_pubkey *pubkeys;	/* per connection (auth_pubkey.c) */
 	uint8_t scratch[IKEV2_MSG_MAX_BYTES];	/* a received message */
 	struct ike_msg msg;			/* the one being read */
 	struct ike_buf out, inner, frag;	/* messages being built */
@@ -320,19 +321,23 @@ int ike_init_sk(struct ike_sa *sa);
 bool ike_init_group_offered(const struct ike_conn_cfg *conn, uint16_t g);
 
 /* ---- exchange_auth.c: IKE_AUTH ---------------------------------------- */
-/* Notifies of ours for IKE_SA_INIT that authentication needs (RFC 7427). */
+/* What IKE_SA_INIT carries for public-key authentication: our
+ * SIGNATURE_HASH_ALGORITHMS, and the responder's CERTREQ. */
 int ike_auth_add_init_notifies(const struct ike_sa *sa, struct ike_buf *b);
 /* The peer's IKE_SA_INIT notifies for authentication. */
 void ike_auth_read_init_notifies(struct ike_sa *sa, const struct ike_msg *m);
-int ike_auth_initiate(struct ike_sa *sa, uint64_t now);
+/* init_resp: the IKE_SA_INIT response (its CERTREQs). */
+int ike_auth_initiate(struct ike_sa *sa, const struct ike_msg *init_resp,
+		      uint64_t now);
 void ike_auth_on_request(struct ike_sa *sa, const struct ike_msg *msg,
 			 uint64_t now);
 void ike_auth_on_response(struct ike_sa *sa, const struct ike_msg *msg,
 			  uint64_t now);
 
 /* ---- auth_match.c: connections, identities and secrets for IKE_AUTH --- */
-/* Our identity: the configured one, else our IP address. */
-void ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out);
+/* Our identity: the configured one, else our IP address (PSK) or our
+ * certificate's subject (public key); 0 or -1. */
+int ike_local_id(const struct ike_sa *sa, struct ike_id_cfg *out);
 /* The best shared key for the pair of identities (most IDs matched). */
 const struct ike_secret_cfg *ike_psk_find(const struct ike_ctx *ctx,
 					  const struct ike_id_cfg *local,
@@ -342,6 +347,27 @@ const struct ike_conn_cfg *ike_auth_pick_conn(struct ike_sa *sa,
 					      const struct ike_msg *m);
 /* Initiator: no other IKE SA of ours with this peer (INITIAL_CONTACT). */
 bool ike_first_contact(const struct ike_sa *sa);
+
+/* ---- auth_pubkey.c: certificates and signatures in the exchanges ----- */
+struct ike_pubkey;
+/* Credentials of each connection (n of them); -1 with err set. */
+int ike_pubkey_load(const struct ike_conn_cfg *conns, size_t n,
+		    struct ike_pubkey **out, struct ike_err *err);
+void ike_pubkey_free(struct ike_pubkey *p, size_t n);
+int ike_pubkey_local_id(const struct ike_sa *sa, struct ike_id_cfg *out);
+int ike_pubkey_add_hashes(struct ike_buf *b);
+void ike_pubkey_read_hashes(struct ike_sa *sa, const struct ike_msg *m);
+/* CERTREQ naming our CAs (if the peer authenticates with a key). */
+int ike_pubkey_add_certreq(const struct ike_sa *sa, struct ike_buf *b);
+/* Our CERT payloads for the peer's CERTREQs. */
+int ike_pubkey_add_certs(const struct ike_sa *sa, struct ike_buf *b,
+			 const struct ike_cert_pld *certreq, int ncertreq);
+int ike_pubkey_add_auth(const struct ike_sa *sa,
+			const struct ike_signed_octets *so, struct ike_buf *b);
+/* The peer's chain, its ID in it and its AUTH; false (logged) if not. */
+bool ike_pubkey_verify(struct ike_sa *sa, const struct ike_msg *m,
+		       const struct ike_id_pld *id,
+		       const struct ike_signed_octets *so);
 
 /* ---- informational.c: DELETE, liveness, notifies ---------------------- */
 void ike_info_on_request(struct ike_sa *sa, const struct ike_msg *msg,

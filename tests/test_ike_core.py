@@ -294,3 +294,58 @@ def test_forced_encap_fakes_nat():
     ci, cr = check_keys(res, 36, 0)
     assert ci["encap"] and cr["encap"] and ci["local_port"] == 4500
     assert res["sa"]["r"][0]["nat_remote"]
+
+
+# ---- certificates (the module of ike/auth_sig.h, keys from test_ike_auth) --
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    from test_ike_auth import Pki
+    p = Pki(str(tmp_path_factory.mktemp("pki")))
+    for kind in p.keys:
+        p.write(f"{kind}-chain.pem", open(p.path(f"{kind}.crt"), "rb").read() +
+                open(p.path("im.pem"), "rb").read())
+    return p
+
+
+def pk_side(pki, kind, peer, ca="root.pem"):
+    return ["lauth=pubkey", "rauth=pubkey", f"cert={pki.path(kind + '-chain.pem')}",
+            f"key={pki.path(kind + '.key')}", f"ca={pki.path(ca)}",
+            f"lid=fqdn:{kind}.example.org", f"rid=fqdn:{peer}.example.org"]
+
+
+@pytest.mark.parametrize("ikind,rkind", [("rsa2048", "p256"), ("ed25519", "p384")])
+def test_pubkey_established_fragmented(pki, ikind, rkind):
+    res = run(i=pk_side(pki, ikind, rkind), r=pk_side(pki, rkind, ikind))
+    check_keys(res, 36, 0)
+    assert res["sa"]["i"][0]["remote_id"] == f"{rkind}.example.org"
+    assert res["sa"]["r"][0]["remote_id"] == f"{ikind}.example.org"
+    init = [bytes.fromhex(m["hex"]) for m in res["msgs"] if bytes.fromhex(m["hex"])[18] == 34]
+    # SIGNATURE_HASH_ALGORITHMS both ways, the responder's CERTREQ (38)
+    for msg in init:
+        notes = [int.from_bytes(b[2:4], "big") for t, b in payloads(msg) if t == 41]
+        assert 16431 in notes and 16430 in notes
+    assert 38 in [t for t, _ in payloads(init[1])]
+    auth = [bytes.fromhex(m["hex"]) for m in res["msgs"] if bytes.fromhex(m["hex"])[18] == 35]
+    # the chains do not fit 1280 bytes: RFC 7383 fragments (SKF, 53) both ways
+    assert all(m[16] == 53 and len(m) <= 1252 for m in auth)
+    assert len(auth) >= 4
+
+
+def test_pubkey_unknown_ca_refused(pki):
+    res = run(i=pk_side(pki, "p256", "rsa2048"),
+              r=pk_side(pki, "rsa2048", "p256", ca="other.pem"))
+    assert not res["install"]["i"] and not res["install"]["r"]
+    assert not res["sa"]["i"] and not res["sa"]["r"]
+    assert res["stats"]["r"]["auth_failed"] == 1 and res["stats"]["i"]["failed"] == 1
+
+
+def test_pubkey_initiator_refuses_responder(pki):
+    """The initiator does not trust the responder's chain, after the
+    responder installed its Child SA: our INFORMATIONAL with
+    AUTHENTICATION_FAILED makes it delete that (RFC 7296 2.21.2)."""
+    res = run(i=pk_side(pki, "p256", "rsa2048", ca="other.pem"),
+              r=pk_side(pki, "rsa2048", "p256"))
+    assert not res["install"]["i"] and len(res["install"]["r"]) == 1
+    (d,) = res["delete"]["r"]
+    assert d["spi_in"] == res["install"]["r"][0]["spi_in"] and d["t"] < 100
+    assert not res["sa"]["i"] and not res["sa"]["r"]

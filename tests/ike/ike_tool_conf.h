@@ -9,6 +9,7 @@
  *   lts=TS[,TS] rts=TS[,TS]   (TS: CIDR, optionally "[proto/port]")
  *   mode=transport encap=yes frag=no dpd=DELAY/TIMEOUT action=restart
  *   local=ADDR remote=ADDR keyingtries=N
+ *   lauth=pubkey|psk rauth=pubkey|psk cert=PEM key=PEM ca=PEM
  * IDs: "fqdn:x", "email:x", "ipv4:a.b.c.d", "" or "any" (type 0).
  */
 #ifndef XDPSEC_TESTS_IKE_TOOL_CONF_H
@@ -168,6 +169,19 @@ static int tool_set(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
 		return (ch->rekey_packets = strtoull(v, NULL, 10)), 0;
 	if (KEY("lifepackets"))
 		return (ch->life_packets = strtoull(v, NULL, 10)), 0;
+	if (KEY("lauth"))
+		return (c->local_auth.auth = !strcmp(v, "pubkey") ?
+			IKE_AUTH_KIND_PUBKEY : IKE_AUTH_KIND_PSK), 0;
+	if (KEY("rauth"))
+		return (c->remote_auth.auth = !strcmp(v, "pubkey") ?
+			IKE_AUTH_KIND_PUBKEY : IKE_AUTH_KIND_PSK), 0;
+	if (KEY("cert"))
+		return snprintf(c->local_auth.certs, IKE_PATH_MAX, "%s", v) < 0;
+	if (KEY("key"))
+		return snprintf(c->local_auth.key, IKE_PATH_MAX, "%s", v) < 0;
+	if (KEY("ca"))
+		return snprintf(c->remote_auth.cacerts, IKE_PATH_MAX, "%s",
+				v) < 0;
 	if (KEY("local"))
 		return tool_addr(v, &c->local);
 	if (KEY("remote"))
