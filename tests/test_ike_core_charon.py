@@ -151,3 +151,90 @@ def test_wrong_psk_charon_refuses(charon):
     assert not charon_children(swanctl)[0]
     assert "tried 1 shared key for 'moon.example' - 'sun.example', but MAC mismatched" \
         in (d / "charon.log").read_text()
+
+
+# ---- certificates ------------------------------------------------------------
+PK_SWANCTL = """connections {
+  codec {
+    local_addrs = 192.0.2.1
+    remote_addrs = 192.0.2.2
+    version = 2
+    proposals = aes256gcm16-prfsha384-x25519
+    fragmentation = yes
+    local {
+      auth = pubkey
+      certs = moon.pem
+      id = rsa2048.example.org
+    }
+    remote {
+      auth = pubkey
+      id = p256.example.org
+    }
+    children {
+      net {
+        esp_proposals = aes256gcm16
+        local_ts = 10.1.0.0/16
+        remote_ts = 10.2.0.0/16
+      }
+    }
+  }
+}
+"""
+
+
+@pytest.fixture
+def charon_pk(charon, tmp_path):
+    """charon with an RSA certificate (rsa2048.example.org) under our test
+    PKI (test_ike_auth.Pki: EC root, RSA intermediate); we use P-256."""
+    from test_ike_auth import Pki
+    ns, swanctl, d, ours = charon
+    pki = Pki(str(tmp_path))
+    sw = d / "swanctl"
+    for sub in ("x509", "x509ca", "private"):
+        (sw / sub).mkdir(exist_ok=True)
+    (sw / "x509" / "moon.pem").write_bytes(open(pki.path("rsa2048.crt"), "rb").read())
+    (sw / "x509ca" / "root.pem").write_bytes(open(pki.path("root.pem"), "rb").read())
+    (sw / "x509ca" / "im.pem").write_bytes(open(pki.path("im.pem"), "rb").read())
+    (sw / "private" / "moon.key").write_bytes(open(pki.path("rsa2048.key"), "rb").read())
+    (sw / "swanctl.conf").write_text(PK_SWANCTL)
+    swanctl("--load-all")
+    chain = pki.write("p256-chain.pem", open(pki.path("p256.crt"), "rb").read() +
+                      open(pki.path("im.pem"), "rb").read())
+    cas = pki.write("cas.pem", open(pki.path("root.pem"), "rb").read() +
+                    open(pki.path("im.pem"), "rb").read())
+    settings = [s for s in OURS if s.split("=")[0] not in ("psk", "lid", "rid")] + [
+        "lauth=pubkey", "rauth=pubkey", f"cert={chain}", f"key={pki.path('p256.key')}",
+        f"ca={cas}", "lid=fqdn:p256.example.org", "rid=fqdn:rsa2048.example.org"]
+    return ns, swanctl, d, ours, settings
+
+
+def test_pubkey_charon_initiates(charon_pk):
+    ns, swanctl, d, ours, settings = charon_pk
+    proc = tool(ours, settings=settings)
+    wait_bound(ours, proc)
+    init = ns.popen(["swanctl", "--initiate", "--child", "net", "--timeout", "20",
+                     "--uri", f"unix://{d}/run/charon.vici"], stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, env=dict(os.environ, SWANCTL_DIR=str(d / "swanctl")))
+    try:
+        rc, lines, err, seen = finish(proc, swanctl)
+    finally:
+        init.kill()
+        init.wait()
+    log = (d / "charon.log").read_text()
+    assert rc == 0, (lines, err, log[-3000:])
+    check_against_charon(lines, seen)
+    assert "authentication of 'p256.example.org' with ECDSA_WITH_SHA256_DER successful" \
+        in log, log[-3000:]
+
+
+def test_pubkey_we_initiate(charon_pk):
+    ns, swanctl, d, ours, settings = charon_pk
+    proc = tool(ours, "initiate", settings=settings + [f"remote={CHARON_IP}"])
+    rc, lines, err, seen = finish(proc, swanctl)
+    log = (d / "charon.log").read_text()
+    assert rc == 0, (lines, err, log[-3000:])
+    check_against_charon(lines, seen)
+    assert "authentication of 'p256.example.org' with ECDSA_WITH_SHA256_DER successful" \
+        in log, log[-3000:]
+    (sa,) = [x for x in lines if x["event"] == "sa"]
+    assert sa["remote_id"] == "rsa2048.example.org"
