@@ -55,6 +55,24 @@ static int mkdirs(const char *dir, char *why)
 	return 0;
 }
 
+/*
+ * d->limits on obj's maps, before load: every object declares the shared
+ * maps and must agree with the pinned ones on their size.
+ */
+static void size_maps(struct bpf_object *obj, const struct xs_limits *l)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *n = bpf_map__name(m);
+
+		if (!strcmp(n, "xs_sad") || !strcmp(n, "xs_sadi"))
+			bpf_map__set_max_entries(m, l->sas);
+		else if (!strcmp(n, "xs_spd"))
+			bpf_map__set_max_entries(m, 2 * l->policies);
+	}
+}
+
 static int load_lan(struct xs_daemon *d, struct xdp_lan **out,
 		    enum xs_role role, char *why)
 {
@@ -65,6 +83,7 @@ static int load_lan(struct xs_daemon *d, struct xdp_lan **out,
 		return xs_why(why, "cannot open xdp_lan: %s", strerror(errno));
 	*out = s;
 	s->rodata->xs_xsk_base = xsk_base(role);
+	size_maps(s->obj, &d->limits);
 	if (xdp_lan__load(s))
 		return xs_why(why, "cannot load xdp_lan: %s", strerror(errno));
 	return 0;
@@ -95,9 +114,10 @@ int xs_bpf_load(struct xs_daemon *d, char *why)
 	if (!d->wan)
 		return xs_why(why, "cannot open xdp_wan: %s", strerror(errno));
 	d->wan->rodata->xs_xsk_base = xsk_base(XS_ROLE_WAN);
+	size_maps(d->wan->obj, &d->limits);
 	if (xdp_wan__load(d->wan))
-		return xs_why(why, "cannot load xdp_wan (verifier or pins): %s",
-			      strerror(errno));
+		return xs_why(why, "cannot load xdp_wan (verifier, pins, or map sizes: limits sas %u policies %u): %s",
+			      d->limits.sas, d->limits.policies, strerror(errno));
 	if (load_lan(d, &d->lan, XS_ROLE_LAN, why) ||
 	    load_lan(d, &d->internal, XS_ROLE_INTERNAL, why))
 		return -1;
@@ -120,6 +140,7 @@ int xs_bpf_load_tc(struct xs_daemon *d, int tc_ifindex, char *why)
 	if (!d->tc)
 		return xs_why(why, "cannot open tc_out: %s", strerror(errno));
 	d->tc->rodata->xs_tc_ifindex = tc_ifindex;
+	size_maps(d->tc->obj, &d->limits);
 	if (tc_out__load(d->tc)) {
 		tc_out__destroy(d->tc);
 		d->tc = NULL;

@@ -4,6 +4,8 @@
  *
  *   backend = afxdp|kernel		(the SAs' default)
  *   interfaces { wan = IF  lan = IF }
+ *   limits { sas = N  policies = N }	(map sizes, read before the maps
+ *					 exist: loader/limits.c)
  *   sas { NAME { KEY = VALUE ... } ... }
  *   policies { NAME { KEY = VALUE ... } ... }
  *   connections { NAME { ... } }  secrets { ike-NAME { ... } }
@@ -48,6 +50,7 @@ struct conf {
 	bool has_keys;
 	struct xs_ike_conf ike;
 	int backend;			/* enum xs_sa_backend, -1: not given */
+	struct xs_limits limits;	/* limits { }, 0: not given */
 };
 
 static const char *const sa_keys[] = {
@@ -259,6 +262,23 @@ static int parse_interfaces(struct conf *c)
 	return r < 0 ? -1 : err(c, "missing '}' for interfaces%s%s", "", "");
 }
 
+/* limits { sas = N  policies = N } (limits.c) */
+static int parse_limits(struct conf *c)
+{
+	char *s, *key, *val, msg[XS_WHY_MAX];
+	int r;
+
+	while ((r = next_line(c, &s)) > 0) {
+		if (!strcmp(s, "}"))
+			return 0;
+		if (kv_split(c, s, &key, &val))
+			return -1;
+		if (xs_limits_parse(key, val, &c->limits, msg))
+			return err(c, "%s%s", msg, "");
+	}
+	return r < 0 ? -1 : err(c, "missing '}' for limits%s%s", "", "");
+}
+
 static int rd_next(void *c, char **line)
 {
 	return next_line(c, line);
@@ -312,6 +332,8 @@ static int parse_top(struct conf *c)
 			continue;
 		if (!strcmp(name, "interfaces"))
 			r = parse_interfaces(c);
+		else if (!strcmp(name, "limits"))
+			r = parse_limits(c);
 		else if (!strcmp(name, "sas") || !strcmp(name, "policies"))
 			r = parse_list(c, !strcmp(name, "sas") ? "sas" : "policies");
 		else if (!strcmp(name, "connections") || !strcmp(name, "secrets"))
@@ -454,6 +476,8 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 	if (!ret)
 		ret = keys_private(c);
 	if (!ret)
+		ret = xs_limits_running(&d->limits, &c->limits, why);
+	if (!ret)
 		ret = check_items(c);
 	if (!ret && c->backend >= 0)
 		ret = xs_kernel_backend_set(d, c->backend, why);
@@ -467,6 +491,26 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 		ret = apply_items(d, c);
 	if (!ret)
 		ret = xs_ike_configure(d, &c->ike, why);
+	conf_free(c);
+	free(c);
+	return ret;
+}
+
+int xs_conf_limits(const char *file, struct xs_limits *l, char *why)
+{
+	struct conf *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return xs_why(why, "out of memory");
+	c->file = file;
+	c->why = why;
+	c->backend = -1;
+	ret = open_conf(c);
+	if (!ret)
+		ret = parse_top(c);
+	if (!ret)
+		*l = c->limits;
 	conf_free(c);
 	free(c);
 	return ret;

@@ -65,9 +65,13 @@ static void write_pid(int lock_fd)
 
 static int start(struct xs_daemon *d, const char *conf, char *why)
 {
+	struct xs_limits conf_limits = { 0 };
 	char path[128];
 	int n;
 
+	if ((conf && xs_conf_limits(conf, &conf_limits, why)) ||
+	    xs_limits_merge(&d->limits, &conf_limits, why))
+		return -1;
 	xs_path(d->pin_dir, sizeof(d->pin_dir), XS_PIN_DIR, "");
 	xs_kernel_open(d);
 	if (xs_kernel_backend_set(d, d->backend, why))
@@ -196,10 +200,10 @@ static void report(int fd, bool ok, const char *why)
 }
 
 int xs_daemon_main(const char *conf, bool foreground, bool no_crypto,
-		   uint8_t backend)
+		   uint8_t backend, const struct xs_limits *limits)
 {
 	struct xs_daemon d = { .listen_fd = -1, .no_crypto = no_crypto,
-			       .backend = backend };
+			       .backend = backend, .limits = *limits };
 	char why[XS_WHY_MAX] = "";
 	int lock_fd, sfd, report_fd = -1;
 

@@ -39,6 +39,12 @@ struct xs_sa_rec {
 	struct xs_sa_sel sel[XS_SA_SEL_MAX];
 };
 
+/* Map capacities (limits.c); 0: not given. */
+struct xs_limits {
+	uint32_t sas;			/* xs_sad / xs_sadi slots */
+	uint32_t policies;		/* xs_spd: policies per generation */
+};
+
 struct xs_daemon {
 	struct xdp_wan *wan;
 	struct xdp_lan *lan, *internal;
@@ -54,6 +60,7 @@ struct xs_daemon {
 	struct xs_spd_policy *pols;	/* in insertion order; index = xs_spd */
 	uint32_t *pol_spi;		/* template SPI per policy, 0: any */
 	uint32_t npols, pol_cap, pol_next_id;
+	struct xs_limits limits;	/* what the maps were sized for */
 	unsigned int spd_gen;		/* active generation */
 
 	struct xs_iface ifs[XS_ROLES];
@@ -150,11 +157,24 @@ json_t *xs_glue_json(struct xs_daemon *d);
 /* conf.c APIs: */
 /* Apply a configuration file: attach, then replace SAs and policies. */
 int xs_conf_load(struct xs_daemon *d, const char *file, char *why);
+/* Only the file's limits (before the maps exist); all of it is checked. */
+int xs_conf_limits(const char *file, struct xs_limits *l, char *why);
+
+/* limits.c APIs: */
+/* key sas or policies, val 1 to the largest allowed. */
+int xs_limits_parse(const char *key, const char *val, struct xs_limits *l,
+		    char *why);
+/* Command line l and config conf must agree; then fill in the defaults. */
+int xs_limits_merge(struct xs_limits *l, const struct xs_limits *conf,
+		    char *why);
+/* A configuration loaded later must not ask for other sizes. */
+int xs_limits_running(const struct xs_limits *run, const struct xs_limits *conf,
+		      char *why);
 
 /* daemon.c APIs: */
 /* no_crypto: benchmark only (daemon --bench-no-crypto), see struct xs_daemon. */
 int xs_daemon_main(const char *conf, bool foreground, bool no_crypto,
-		   uint8_t backend);
+		   uint8_t backend, const struct xs_limits *limits);
 
 /* control.c APIs (daemon side): */
 int xs_ctl_listen(const char *path, char *why);

@@ -36,7 +36,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*ev) || ev->type != XS_EV_ACQUIRE)
 		return 0;
 	d->acquires++;
-	xs_ike_acquire(d, ev->policy % XS_SPD_MAX);
+	xs_ike_acquire(d, XS_SPD_IDX_POLICY(ev->policy));
 	now = now_sec();
 	if (now == d->acquire_logged)
 		return 0;
@@ -44,7 +44,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	xs_addr_str(ev->family, ev->src, src, sizeof(src));
 	xs_addr_str(ev->family, ev->dst, dst, sizeof(dst));
 	pr_info("acquire: %s -> %s proto %u matched PROTECT policy slot %u without an SA; dropped as no-sa (%llu so far)",
-		src, dst, ev->proto, ev->policy % XS_SPD_MAX,
+		src, dst, ev->proto, XS_SPD_IDX_POLICY(ev->policy),
 		(unsigned long long)d->acquires);
 	return 0;
 }

@@ -63,8 +63,9 @@ static int grow(struct xs_daemon *d, char *why)
 	struct xs_spd_policy *p;
 	uint32_t *s;
 
-	if (d->npols >= XS_SPD_MAX)
-		return xs_why(why, "policy add: the SPD is full (%u policies)", XS_SPD_MAX);
+	if (d->npols >= d->limits.policies)
+		return xs_why(why, "policy add: the SPD is full (%u policies; limits policies)",
+			      d->limits.policies);
 	if (d->npols < d->pol_cap)
 		return 0;
 	p = realloc(d->pols, cap * sizeof(*p));
@@ -155,7 +156,7 @@ void xs_spd_relink(struct xs_daemon *d)
 		link_one(d, i);
 		if (d->pols[i].sa_slot == old)
 			continue;
-		key = d->spd_gen * XS_SPD_MAX + i;
+		key = XS_SPD_IDX(d->spd_gen, i);
 		if (bpf_map_update_elem(d->fd_spd, &key, &d->pols[i], BPF_EXIST))
 			pr_warn("policy %u: cannot update its SA: %s",
 				d->pols[i].id, strerror(errno));

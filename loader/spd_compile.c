@@ -265,7 +265,7 @@ static int fill_leaf(struct compiler *cc, struct xs_spd_leaf *leaf,
 		const struct xs_spd_policy *p = &cc->pol[list[i]];
 		struct xs_spd_cand *c = &leaf->cand[i];
 
-		c->policy = cc->gen * XS_SPD_MAX + list[i];
+		c->policy = XS_SPD_IDX(cc->gen, list[i]);
 		c->action = p->action;
 		c->proto = p->proto;
 		c->sport_lo = p->sport_lo;
@@ -403,7 +403,7 @@ int xs_spd_compile(const struct xs_spd_policy *pols, size_t n,
 
 	memset(out, 0, sizeof(*out));
 	*why = NULL;
-	if (gen > 1 || n > XS_SPD_MAX) {
+	if (gen > 1 || n > XS_SPD_LIMIT_MAX) {
 		*why = gen > 1 ? "SPD generation is 0 or 1" : "too many SPD policies";
 		return -EINVAL;
 	}
@@ -493,7 +493,7 @@ int xs_spd_commit(const struct xs_spd_compiled *c,
 
 	*why = "writing the SPD maps";
 	for (i = 0; i < c->n_policies; i++) {
-		slot = c->gen * XS_SPD_MAX + i;
+		slot = XS_SPD_IDX(c->gen, i);
 		if (bpf_map_update_elem(fds->spd, &slot, &c->policies[i], BPF_ANY))
 			return -errno;
 	}

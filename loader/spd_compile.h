@@ -23,7 +23,7 @@ struct xs_spd_entries {
 
 struct xs_spd_compiled {
 	unsigned int gen;		/* generation written by commit */
-	struct xs_spd_policy *policies;	/* xs_spd[gen * XS_SPD_MAX + i] */
+	struct xs_spd_policy *policies;	/* xs_spd[XS_SPD_IDX(gen, i)] */
 	size_t n_policies;
 	struct xs_spd_entries hash;	/* xs_spdh entries, both levels */
 	struct xs_spd_entries dst;	/* xs_spdd entries (level 1 trie) */

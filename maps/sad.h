@@ -30,6 +30,7 @@
 
 enum {
 	XS_SAD_MAX = 65536,		/* default slots; the loader may resize */
+	XS_SAD_LIMIT_MAX = 1 << 22,	/* largest slots limit */
 	XS_SA_NONE = 0xffffffff,	/* "no SA" in a slot reference */
 };
 

@@ -54,10 +54,16 @@
  * more entries than a map holds.
  *
  * Atomic replacement: everything exists in two generations. The compiler
- * writes the inactive generation (policies at gen * XS_SPD_MAX + i in
+ * writes the inactive generation (policies at XS_SPD_IDX(gen, i) in
  * xs_spd, scopes and classes carrying the generation, xs_spdm of that
  * generation), flips xs_cfg.spd_gen, then deletes the old generation's
  * entries. A packet sees one whole policy set.
+ *
+ * Capacity: xs_spd holds 2 * XS_SPD_MAX entries by default (two
+ * generations, interleaved); the daemon may set another number of policies
+ * (limits, docs/configuration.md) with bpf_map__set_max_entries before
+ * load, up to XS_SPD_LIMIT_MAX. BPF only follows the indexes the compiler
+ * wrote, so nothing else depends on it.
  *
  * The SA of a PROTECT policy is xs_spd[i].sa_slot, changed in place by the
  * daemon when an SA is installed or rekeyed; XS_SA_NONE means "acquire":
@@ -75,7 +81,8 @@ enum xs_spd_action {
 };
 
 enum {
-	XS_SPD_MAX = 65536,		/* policies per generation */
+	XS_SPD_MAX = 65536,		/* policies per generation, default */
+	XS_SPD_LIMIT_MAX = 1 << 20,	/* largest policies limit */
 	XS_SPD_TRIE_MAX = 1 << 20,	/* entries per trie / the hash */
 	XS_SPD_LEAF_MAX = 16,		/* candidates per leaf */
 	XS_SPD_HASH_LENS = 4,		/* prefix lengths probed in xs_spdh */
@@ -88,6 +95,11 @@ enum {
 /* level-1 scope: generation, family, direction */
 #define XS_SPD_SCOPE(gen, family, dir) \
 	(((__u32)(gen) << 16) | ((__u32)(family) << 8) | (__u32)(dir))
+
+/* index in xs_spd of policy i of generation gen, and back */
+#define XS_SPD_IDX(gen, i)	((__u32)(i) * 2 + (__u32)(gen))
+#define XS_SPD_IDX_POLICY(idx)	((idx) / 2)
+#define XS_SPD_IDX_GEN(idx)	((idx) % 2)
 
 /* index of a level-1 scope in xs_spdm */
 #define XS_SPD_SCOPE_IDX(gen, family, dir) \

@@ -361,7 +361,7 @@ def test_policy_round_trip_and_sa_link(inst):
     spd = btf_dump(inst.in_daemon_mnt("bpftool", "-j", "map", "dump", "pinned",
                                         inst.pins + "/xs_spd").stdout)
     gen = inst.js("status")["spd_generation"]
-    live = [e["value"] for e in spd if e["key"] == gen * 65536]
+    live = [e["value"] for e in spd if e["key"] == gen]   # policy 0: XS_SPD_IDX(gen, 0)
     assert live[0]["id"] == pols[0]["id"] and live[0]["sa_slot"] == slot
     inst.ok("state", "flush")
     assert inst.js("policy", "list")[0]["sa_slot"] is None

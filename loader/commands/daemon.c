@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * xdpsec daemon [-c FILE] [--foreground] [--backend afxdp|kernel]
- *		 [--bench-no-crypto]
+ *		 [--sas N] [--policies N] [--bench-no-crypto]
+ *
+ * --sas, --policies: map capacities, as `limits { }` in the configuration
+ * (loader/limits.c); both given must agree.
  *
  * --backend: the SAs' default (docs/configuration.md); kernel probes the
  * kernel's XFRM first and refuses to start without ESP.
@@ -19,7 +22,7 @@
 #include "loader/commands/commands.h"
 #include "loader/daemon.h"
 
-#define DAEMON_USAGE "[-c FILE] [--foreground] [--backend afxdp|kernel] [--bench-no-crypto]"
+#define DAEMON_USAGE "[-c FILE] [--foreground] [--backend afxdp|kernel] [--sas N] [--policies N] [--bench-no-crypto]"
 
 static int backend_arg(const char *v, uint8_t *backend)
 {
@@ -31,11 +34,23 @@ static int backend_arg(const char *v, uint8_t *backend)
 	return -1;
 }
 
+static int limit_arg(const char *opt, const char *v, struct xs_limits *l)
+{
+	char why[XS_WHY_MAX];
+
+	if (v && !xs_limits_parse(opt + 2, v, l, why))
+		return 0;
+	fprintf(stderr, "xdpsec: daemon: %s\n",
+		v ? why : "--sas/--policies want a number");
+	return -1;
+}
+
 static int do_daemon(int argc, char **argv)
 {
 	const char *conf = NULL;
 	bool fg = false, no_crypto = false;
 	uint8_t backend = XS_BACKEND_AFXDP;
+	struct xs_limits limits = { 0 };
 	int i;
 
 	for (i = 0; i < argc; i++) {
@@ -43,6 +58,10 @@ static int do_daemon(int argc, char **argv)
 			fg = true;
 		} else if (!strcmp(argv[i], "--bench-no-crypto")) {
 			no_crypto = true;
+		} else if (!strcmp(argv[i], "--sas") || !strcmp(argv[i], "--policies")) {
+			i++;
+			if (limit_arg(argv[i - 1], i < argc ? argv[i] : NULL, &limits))
+				return XS_EXIT_USAGE;
 		} else if (!strcmp(argv[i], "--backend")) {
 			if (backend_arg(++i < argc ? argv[i] : NULL, &backend))
 				return XS_EXIT_USAGE;
@@ -59,7 +78,7 @@ static int do_daemon(int argc, char **argv)
 			return XS_EXIT_USAGE;
 		}
 	}
-	return xs_daemon_main(conf, fg, no_crypto, backend);
+	return xs_daemon_main(conf, fg, no_crypto, backend, &limits);
 }
 
 const struct xs_cmd xs_cmd_daemon = {

@@ -35,11 +35,13 @@ static json_t *serve_status(struct xs_daemon *d, int argc, char **argv,
 {
 	if (xs_check_no_args(argc, argv, why))
 		return NULL;
-	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:I,s:o,s:o}",
+	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:i,s:I,s:o,s:o}",
 			 "instance", xs_opts.instance, "pid", (int)getpid(),
 			 "pins", d->pin_dir, "interfaces", ifaces_json(d),
 			 "sas", (int)xs_sad_count(d), "sad_slots", (int)d->sad_slots,
-			 "policies", (int)d->npols, "spd_generation", (int)d->spd_gen,
+			 "policies", (int)d->npols,
+			 "policies_max", (int)d->limits.policies,
+			 "spd_generation", (int)d->spd_gen,
 			 "acquires", (json_int_t)d->acquires,
 			 "worker", xs_glue_json(d), "backend", xs_kernel_json(d));
 }

@@ -97,7 +97,7 @@ static void set_sa(uint32_t slot)
 
 	assert_int_equal(bpf_map_lookup_elem(B.cfg, &zero, &c), 0);
 	for (i = 0; i < 4; i++) {
-		__u32 idx = c.spd_gen * XS_SPD_MAX + i;
+		__u32 idx = XS_SPD_IDX(c.spd_gen, i);
 
 		assert_int_equal(bpf_map_lookup_elem(B.spd, &idx, &p), 0);
 		if (p.action == XS_SPD_PROTECT && p.sa_slot != XS_SA_NONE) {
@@ -133,7 +133,7 @@ static void protect_without_sa_acquires(void **state)
 	LAN(buf, len, XDP_DROP, XS_ACT_DROP, XS_DROP_NO_SA);
 	assert_int_equal(xs_bpf_events(&B), 1);
 	assert_int_equal(B.last_event.type, XS_EV_ACQUIRE);
-	assert_int_equal(B.last_event.policy % XS_SPD_MAX, 3);
+	assert_int_equal(XS_SPD_IDX_POLICY(B.last_event.policy), 3);
 	assert_int_equal(B.last_event.hook, XS_HOOK_LAN);
 	assert_int_equal(B.last_event.proto, XS_PROTO_TCP);
 	assert_int_equal(B.last_event.sport, 3333);
@@ -170,7 +170,7 @@ static void acquires_rate_limited(void **state)
 	/* repeat runs on one CPU: one policy's budget on one CPU */
 	assert_int_equal(xs_bpf_run(B.prog_lan, buf, len, FLOOD, NULL), XDP_DROP);
 	assert_int_equal(xs_bpf_events(&B), XS_ACQ_BURST);
-	assert_int_equal(B.last_event.policy % XS_SPD_MAX, 3);
+	assert_int_equal(XS_SPD_IDX_POLICY(B.last_event.policy), 3);
 	assert_int_equal(xs_bpf_acquires_limited(&B, XS_HOOK_LAN) - lim0,
 			 FLOOD - XS_ACQ_BURST);
 	assert_int_equal(xs_bpf_drop(&B, XS_HOOK_LAN, XS_DROP_NO_SA) - drop0,
@@ -180,7 +180,7 @@ static void acquires_rate_limited(void **state)
 	len = flow(buf, LAN_B, XS_PROTO_UDP, 1000, 2000);
 	TC(&B, buf, len, TC_SHOT, XS_ACT_DROP, XS_DROP_NO_SA);
 	assert_int_equal(xs_bpf_events(&B), 1);
-	assert_int_equal(B.last_event.policy % XS_SPD_MAX, 2);
+	assert_int_equal(XS_SPD_IDX_POLICY(B.last_event.policy), 2);
 	set_sa(SLOT_OK);
 	nanosleep(&window, NULL);
 	len = flow(buf, OTHER, XS_PROTO_UDP, 5555, 53);

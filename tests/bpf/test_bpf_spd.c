@@ -83,8 +83,8 @@ static long bpf_decides(const struct xs_tflow *f, unsigned int gen)
 	assert_int_equal(n, 1);
 	assert_int_equal(B.last_event.type, XS_EV_ACQUIRE);
 	assert_memory_equal(B.last_event.dst, f->dst, 16);
-	assert_int_equal(B.last_event.policy / XS_SPD_MAX, gen);
-	return B.last_event.policy % XS_SPD_MAX;
+	assert_int_equal(XS_SPD_IDX_GEN(B.last_event.policy), gen);
+	return XS_SPD_IDX_POLICY(B.last_event.policy);
 }
 
 static unsigned int active_gen(void)
