@@ -783,3 +783,66 @@ def test_probe_in_the_guest(bed):
               k(1, 20), "128", check=False)
     assert r.returncode == 1 and "kernel backend: reqid 70000 above 65535" in r.stderr
     assert bed.gjs("state", "list") == [] and bed.xfrm() == ("", "")
+
+
+def xfrm_stat(bed):
+    text = bed.guest.run(["cat", "/proc/net/xfrm_stat"]).stdout
+    return {k: int(v) for k, v in (line.split() for line in text.splitlines())}
+
+
+def test_unprotected_plaintext_is_left_to_the_kernel_and_dropped(bed):
+    """Plaintext a PROTECT policy with a kernel-backed SA covers goes to the
+    stack (counted kernel), where the XFRM policy drops it: no answer."""
+    from scapy.layers.inet import ICMP, IP
+    from scapy.layers.l2 import Ether
+    c = Pair(bed, "gcm", "tunnel", "IP4")
+    try:
+        c.add()
+        c.protect()
+        warm_up(c)
+        mac = bed.guest.run(["cat", "/sys/class/net/eth0/address"]).stdout.strip()
+        before_stat = xfrm_stat(bed)
+        before_acts = bed.gjs("stats")["hooks"]["xdp-wan"]["actions"]["kernel"]
+        before_out = xfrm_sa_counters(bed.xfrm()[0], c.gh)[1]
+        frames = [Ether(dst=mac) / IP(src=c.a["lan"], dst=c.a["inner"]) /
+                  ICMP(id=0x4b42, seq=i) / (b"plaintext" * 8) for i in range(5)]
+        bed.br.sendp("br0", frames)
+        wait_for(lambda: xfrm_stat(bed)["XfrmInTmplMismatch"] >=
+                 before_stat["XfrmInTmplMismatch"] + 5, timeout=10, interval=0.2,
+                 what="the guest kernel's policy check to drop the plaintext")
+        assert bed.gjs("stats")["hooks"]["xdp-wan"]["actions"]["kernel"] >= before_acts + 5
+        assert xfrm_sa_counters(bed.xfrm()[0], c.gh)[1] == before_out, "the guest answered"
+    finally:
+        c.flush()
+
+
+def test_generic_xdp_on_the_guest_wan(bed):
+    """With xdp-wan in generic (skb) mode (native XDP refuses a 9000-byte
+    MTU on virtio-net), the packets XFRM decrypted come through xdp-wan again
+    and must pass: tunnel mode still works."""
+    bed.g("stop")
+    bed.guest.run("ip link set eth0 mtu 9000")
+    c = None
+    try:
+        bed.gstart()
+        wan = [f for f in bed.gjs("status")["interfaces"] if f["role"] == "wan"][0]
+        assert wan["mode"] == "generic", wan
+        c = Pair(bed, "gcm", "tunnel", "IP4")
+        c.add()
+        c.protect()
+        warm_up(c)
+        ns, haddr, gaddr = c.ends()
+        ping_all(ns, gaddr)
+        guest_ping(bed, haddr)
+        tcp_to_guest(bed, ns, gaddr, 5301)
+        st = bed.gjs("stats")["hooks"]["xdp-wan"]
+        assert st["drops"]["unprotected"] == 0
+        # each inbound ESP packet and its decrypted inner packet
+        hg = xfrm_sa_counters(bed.xfrm()[0], c.hg)[1]
+        assert st["actions"]["kernel"] >= 2 * hg > 20
+    finally:
+        if c:
+            c.flush()
+        bed.g("stop", check=False)
+        bed.guest.run("ip link set eth0 mtu 1500")
+        bed.gstart()

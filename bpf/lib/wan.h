@@ -6,7 +6,8 @@
  * UDP 4500 with the non-ESP marker) and NAT-keepalives go to the stack.
  * Everything else is plaintext and is checked against the inbound SPD
  * ("in", then "fwd"): BYPASS passes, DISCARD drops, and plaintext that a
- * PROTECT policy says should have been protected is dropped.
+ * PROTECT policy says should have been protected is dropped (kernel-backed
+ * SA: left to the kernel's XFRM policy check, see wan_protected()).
  */
 #ifndef XDPSEC_BPF_WAN_H
 #define XDPSEC_BPF_WAN_H
@@ -24,6 +25,22 @@ enum {
 	XS_NATT_KEEPALIVE_BYTE = 0xff,	/* RFC 3948 2.3 */
 };
 
+/*
+ * Plaintext a PROTECT policy covers is dropped, unless the policy's SA is
+ * kernel-backed: then the stack checks it against the XFRM policy the
+ * daemon installed before linking that SA (unprotected packets are dropped
+ * there, packets XFRM decrypted pass; generic XDP sees those again).
+ */
+static __always_inline int wan_protected(xs_ctx_t *ctx, __u32 policy)
+{
+	struct xs_spd_policy *pol = bpf_map_lookup_elem(&xs_spd, &policy);
+	struct xs_sad_entry *e = pol ? sad_slot(pol->sa_slot) : NULL;
+
+	if (e && e->backend == XS_BACKEND_KERNEL)
+		return pass(ctx, XS_ACT_KERNEL);
+	return drop(ctx, XS_DROP_UNPROTECTED);
+}
+
 static __always_inline int wan_plaintext(xs_ctx_t *ctx, const struct xs_flow *f)
 {
 	struct xs_cfg *cfg = cfg_get();
@@ -37,7 +54,7 @@ static __always_inline int wan_plaintext(xs_ctx_t *ctx, const struct xs_flow *f)
 	if (hit.action == XS_SPD_BYPASS)
 		return pass(ctx, XS_ACT_BYPASS);
 	if (hit.action == XS_SPD_PROTECT)
-		return drop(ctx, XS_DROP_UNPROTECTED);
+		return wan_protected(ctx, hit.policy);
 	return drop(ctx, XS_DROP_POLICY_DISCARD);
 }
 
