@@ -242,7 +242,11 @@ static void child_answer(struct ike_sa *sa, const struct ike_msg *m,
 		ike_sa_log(sa, IKE_LOG_ERR, "Child SA %s failed: %s (%s)",
 			   c->cfg->name, err.reason,
 			   ikev2_name(IKEV2_MAP_NOTIFY, err.notify));
-		ike_child_free(c);
+		/* the peer made its half unless it refused: delete that */
+		if (!notify && ike_msg_has(m, IKEV2_PAYLOAD_SA))
+			ike_info_delete_child(c, now);
+		else
+			ike_child_free(c);
 	}
 }
 

@@ -12,6 +12,8 @@
  *
  *   Child SA            CREATING -> INSTALLED -> REKEYING -> INSTALLED
  *                       any -> DELETING (our DELETE out) -> DEAD
+ *                       (CREATING -> DELETING: the peer made a Child SA
+ *                       we refuse, e.g. the wrong mode)
  *
  * Every state change goes through ike_sa_state() / ike_child_state(),
  * which log "old -> new" and refuse illegal moves. A DEAD IKE SA is freed

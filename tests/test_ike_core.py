@@ -44,6 +44,7 @@ def run(opts=(), i=(), r=(), until=20000):
         "delete": {s: [e for e in ev if e["event"] == "delete" and e["side"] == s]
                    for s in "ir"},
         "sa": {s: [e for e in ev if e["event"] == "sa" and e["side"] == s] for s in "ir"},
+        "keepalive": [e for e in ev if e["event"] == "keepalive"],
         "stats": {e["side"]: e for e in ev if e["event"] == "stats"},
     }
 
@@ -349,3 +350,39 @@ def test_pubkey_initiator_refuses_responder(pki):
     (d,) = res["delete"]["r"]
     assert d["spi_in"] == res["install"]["r"][0]["spi_in"] and d["t"] < 100
     assert not res["sa"]["i"] and not res["sa"]["r"]
+
+
+def test_transport_refused_child_deleted():
+    """i wants transport mode, r (tunnel only) answers with a tunnel-mode
+    Child SA it already installed: i refuses it and deletes it at r."""
+    res = run(i=["mode=transport"])
+    assert not res["install"]["i"]
+    (cr,) = res["install"]["r"]
+    assert not cr["transport"]
+    (d,) = res["delete"]["r"]
+    assert d["spi_in"] == cr["spi_in"] and d["t"] < 100
+    assert res["stats"]["i"]["child_failed"] == 1
+    assert [s["children"] for s in res["sa"]["i"] + res["sa"]["r"]] == [0, 0]
+
+
+def test_nat_keepalives_from_behind_the_nat():
+    res = run(opts=["natr=198.51.100.7"], until=65000)
+    check_keys(res, 36, 0)
+    ka = [(e["side"], e["t"]) for e in res["keepalive"]]
+    assert [s for s, _ in ka] == ["i", "i", "i"]
+    assert [t for _, t in ka] == [20040, 40040, 60040]
+
+
+def test_initial_contact_replaces_old_sa():
+    """r is unreachable long enough for i to give up and restart; i's new
+    IKE SA carries INITIAL_CONTACT and r drops the old one it still had."""
+    res = run(opts=["dead=1000", "alive=24000"], i=["dpd=2/0", "action=restart"],
+              until=40000)
+    assert len(res["install"]["i"]) == 2 and len(res["install"]["r"]) == 2
+    old, new = res["install"]["r"]
+    # (the shutdown at the end deletes what is left: after 40000)
+    assert [d["spi_in"] for d in res["delete"]["r"] if d["t"] <= 40000] == [old["spi_in"]]
+    assert len(res["sa"]["i"]) == 1 and len(res["sa"]["r"]) == 1
+    auth = [bytes.fromhex(m["hex"]) for m in res["msgs"]
+            if m["from"] == "i" and bytes.fromhex(m["hex"])[18] == 35 and not m["dropped"]]
+    assert len(auth) == 2

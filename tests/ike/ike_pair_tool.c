@@ -12,6 +12,7 @@
  *   dup=SIDEn     deliver it twice
  *   flip=SIDEn    deliver it with its last byte changed
  *   dead=MS       from then on r neither receives nor sends
+ *   alive=MS      ... until then (r is back, its state kept)
  *   down=MS:SIDE  `down` on SIDE at MS
  *   expire=MS:SIDE  hard expiry of SIDE's first Child SA at MS
  *   soft=MS:SIDE  soft expiry (the dataplane's rekey event) of it at MS
@@ -23,8 +24,9 @@
  * Every action first prints the keys of each side's IKE SAs (test-only:
  * for decrypting the CREATE_CHILD_SA exchanges that follow).
  *   natr=ADDR     r sees i's datagrams from ADDR:PORT+10000 (a NAT)
- * Prints one JSON line per datagram, install and delete (with the keys:
- * test-only), then per side its IKE SAs (with SK_d, test-only) and stats.
+ * Prints one JSON line per datagram, NAT keepalive, install and delete
+ * (with the keys: test-only), then per side its IKE SAs (with SK_d,
+ * test-only) and stats.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,11 +62,18 @@ static unsigned int sent[2];
 static struct rule rules[MAX_RULES];
 static int nrules;
 static uint64_t now, until = 60000, dead_at = UINT64_MAX;
+static uint64_t alive_at = UINT64_MAX;
 static struct ike_addr nat_addr;
 static uint32_t next_spi = 0xc0000000;
 static uint16_t dh_group[2];
 static uint8_t dh_priv[2][IKE_DH_MAX_SECRET_LEN];
 static size_t dh_priv_len[2];
+
+/* r is down (dead=) and not back yet (alive=). */
+static bool r_dead(void)
+{
+	return now >= dead_at && now < alive_at;
+}
 
 static bool rule_hits(const char *kind, int side, unsigned int n)
 {
@@ -98,7 +107,7 @@ static int on_send(void *user, const struct ike_addr *local,
 {
 	int from = (int)(long)user, to = !from;
 	unsigned int n = ++sent[from];
-	bool drop = rule_hits("drop", from, n) || now >= dead_at;
+	bool drop = rule_hits("drop", from, n) || r_dead();
 	struct ike_addr src = *local, dst = *remote;
 
 	printf("{\"event\": \"msg\", \"from\": \"%s\", \"n\": %u, \"t\": %llu, "
@@ -126,6 +135,15 @@ static int on_send(void *user, const struct ike_addr *local,
 		return 0;
 	}
 	enqueue(to, &dst, &src, msg, len, rule_hits("dup", from, n) ? 2 : 1);
+	return 0;
+}
+
+static int on_keepalive(void *user, const struct ike_addr *local,
+			const struct ike_addr *remote)
+{
+	printf("{\"event\": \"keepalive\", \"side\": \"%s\", \"t\": %llu, "
+	       "\"sport\": %u, \"dport\": %u}\n", side_name[(long)user],
+	       (unsigned long long)now, local->port, remote->port);
 	return 0;
 }
 
@@ -259,6 +277,8 @@ static int parse_opt(const char *opt)
 		return (until = strtoull(opt + 6, NULL, 10)), 0;
 	if (!strncmp(opt, "dead=", 5))
 		return (dead_at = strtoull(opt + 5, NULL, 10)), 0;
+	if (!strncmp(opt, "alive=", 6))
+		return (alive_at = strtoull(opt + 6, NULL, 10)), 0;
 	if (!strncmp(opt, "natr=", 5))
 		return tool_addr(opt + 5, &nat_addr);
 	if (strchr(opt, '='))
@@ -365,7 +385,7 @@ static bool deliver(void)
 			(nqueue - i - 1) * sizeof(queue[0]));
 		nqueue--;
 		i--;
-		if (!(d.to == 1 && now >= dead_at))
+		if (!(d.to == 1 && r_dead()))
 			ike_input(ctx[d.to], &d.local, &d.remote, d.data, d.len,
 				  now);
 		free(d.data);
@@ -413,6 +433,7 @@ static int setup(int side, char **kv, int n)
 		.user = (void *)(long)side, .send = on_send,
 		.spi_alloc = on_spi, .child_install = on_install,
 		.child_delete = on_delete, .log = on_log,
+		.send_keepalive = on_keepalive,
 	};
 	struct ike_err err;
 
