@@ -411,12 +411,13 @@ static void conn_defaults(struct ike_conn_cfg *cc)
 	cc->local_auth.auth = cc->remote_auth.auth = IKE_AUTH_KIND_PUBKEY;
 }
 
-/* life = rekey + 10% unless set; rand_time = life - rekey unless set. */
+/* life = rekey + 10% (of a time: at least a second) unless set;
+ * rand_time = life - rekey unless set. */
 static void child_lifetimes(struct ike_child_cfg *ch,
 			    const struct child_raw *raw)
 {
 	if (!raw->life_time)
-		ch->life_time = ch->rekey_time + ch->rekey_time / 10;
+		ch->life_time = ch->rekey_time + (ch->rekey_time + 9) / 10;
 	if (!raw->rand_time)
 		ch->rand_time = ch->life_time > ch->rekey_time ?
 				ch->life_time - ch->rekey_time : 0;

@@ -18,13 +18,22 @@ enum {
 	XS_IKE_SOCKS = 4,		/* IPv4 500, 4500; IPv6 500, 4500 */
 };
 
-/* A Child SA pair the core installed. */
+/*
+ * A Child SA pair the core installed. The outbound SA of a rekey waits
+ * (pending_out, keys inside: wiped when used or dropped) until the SA it
+ * replaces is deleted, or PENDING_OUT_MS: the peer must have its new
+ * inbound SA before we send on it (RFC 7296 2.8).
+ */
 struct xs_ike_child {
 	uint8_t proto;			/* XS_PROTO_ESP / _AH */
 	uint8_t family;
 	uint32_t spi_in, spi_out, reqid;
+	uint32_t replaces_spi_in;	/* rekey of; 0: none */
 	uint8_t local[16], remote[16];	/* outer addresses */
 	uint8_t seen_in, seen_out;	/* last xs_sad states reported */
+	uint32_t slot_in, slot_out;	/* in xs_sad; XS_SA_NONE: not there */
+	struct xs_sa_req *pending_out;
+	uint64_t pending_until;		/* CLOCK_MONOTONIC ms */
 };
 
 /* A policy added for a reqid (trap: by the configuration; reqid 0: the

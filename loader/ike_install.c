@@ -31,6 +31,7 @@ enum {
 	CHILD_POLICIES_MAX = 64,	/* policies of one Child SA */
 	PRIO_BASE = 10000,		/* longer prefixes get lower numbers */
 	SPI_MIN = 256,			/* 1-255 are reserved (RFC 4303) */
+	PENDING_OUT_MS = 2000,		/* a rekey's outbound SA waits at most */
 };
 
 struct pfx {
@@ -329,7 +330,9 @@ static void sa_limits(struct xs_sa_req *r, const struct xs_ike *ike,
 {
 	const struct ike_child_cfg *cfg = child_cfg(ike, c->conn, c->child);
 
-	r->hard_add_sec = c->life_time;
+	/* the core expires it on time; the dataplane's whole-second clock
+	 * is a backstop a second later */
+	r->hard_add_sec = c->life_time ? c->life_time + 1 : 0;
 	r->cfg.hard_bytes = c->life_bytes;
 	r->cfg.hard_packets = c->life_packets;
 	/* the core rekeys by time itself; bytes and packets it learns from
@@ -383,17 +386,27 @@ static void sa_id(struct xs_sa_id *id, const struct xs_ike_child *ch, bool in)
 	memcpy(id->dst, in ? ch->local : ch->remote, 16);
 }
 
-static int sa_add(struct xs_daemon *d, const struct ike_child_install *c,
-		  bool in, char *why)
+/* Adds a request (keys wiped) and returns its slot, XS_SA_NONE if refused. */
+static uint32_t sa_add_req(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 {
-	struct xs_sa_req r;
+	struct xs_sa_id id = { .family = r->cfg.family, .proto = r->cfg.proto,
+			       .spi = r->cfg.spi };
 	int ret;
 
+	memcpy(id.dst, r->cfg.dst, 16);
+	ret = xs_sad_add(d, r, why);
+	xs_sa_req_wipe(r);
+	xs_wipe(r, sizeof(*r));
+	return ret ? XS_SA_NONE : xs_sad_find(d, &id);
+}
+
+static uint32_t sa_add(struct xs_daemon *d, const struct ike_child_install *c,
+		       bool in, char *why)
+{
+	struct xs_sa_req r;
+
 	sa_req(&r, d->ike, c, in);
-	ret = xs_sad_add(d, &r, why);
-	xs_sa_req_wipe(&r);
-	xs_wipe(&r, sizeof(r));
-	return ret;
+	return sa_add_req(d, &r, why);
 }
 
 static void sa_del(struct xs_daemon *d, const struct xs_ike_child *ch, bool in)
@@ -425,6 +438,42 @@ static void install_undo(struct xs_daemon *d, const struct xs_ike_child *ch,
 	sa_del(d, ch, true);
 }
 
+/* A rekey's outbound SA, kept until the old pair goes (see ike_glue.h). */
+static int defer_out(struct xs_daemon *d, struct xs_ike_child *ch,
+		     const struct ike_child_install *c, char *why)
+{
+	ch->pending_out = malloc(sizeof(*ch->pending_out));
+	if (!ch->pending_out)
+		return xs_why(why, "out of memory");
+	sa_req(ch->pending_out, d->ike, c, false);
+	ch->pending_until = xs_ike_now_ms() + PENDING_OUT_MS;
+	return 0;
+}
+
+static void pending_drop(struct xs_ike_child *ch)
+{
+	if (!ch->pending_out)
+		return;
+	xs_sa_req_wipe(ch->pending_out);
+	xs_wipe(ch->pending_out, sizeof(*ch->pending_out));
+	free(ch->pending_out);
+	ch->pending_out = NULL;
+}
+
+/* Install the waiting outbound SA: the policies switch to it. */
+static void pending_install(struct xs_daemon *d, struct xs_ike_child *ch)
+{
+	char why[XS_WHY_MAX];
+
+	if (!ch->pending_out)
+		return;
+	ch->slot_out = sa_add_req(d, ch->pending_out, why);
+	if (ch->slot_out == XS_SA_NONE)
+		pr_warn("IKE: rekeyed outbound SA 0x%x: %s", ch->spi_out, why);
+	free(ch->pending_out);
+	ch->pending_out = NULL;
+}
+
 int xs_ike_child_install(void *user, const struct ike_child_install *c,
 			 char *why)
 {
@@ -433,10 +482,12 @@ int xs_ike_child_install(void *user, const struct ike_child_install *c,
 	struct xs_ike_child ch = { .proto = xs_proto(c->proto),
 				   .family = c->local.len == 16 ? XS_AF_INET6 : XS_AF_INET,
 				   .spi_in = c->spi_in, .spi_out = c->spi_out,
-				   .reqid = c->reqid };
+				   .reqid = c->reqid, .slot_out = XS_SA_NONE };
 	struct pol_tmpl t = { .proto = ch.proto, .mode = !c->transport,
 			      .family = ch.family, .local = c->local.addr,
 			      .remote = c->remote.addr, .reqid = c->reqid };
+	bool rekey = c->replaces_spi_in &&
+		     child_find(ike, ch.proto, c->replaces_spi_in);
 	size_t npols = ike->npols;
 
 	memcpy(ch.local, c->local.addr, 16);
@@ -444,10 +495,14 @@ int xs_ike_child_install(void *user, const struct ike_child_install *c,
 	if (grow((void **)&ike->children, &ike->child_cap, ike->nchildren,
 		 sizeof(ch)))
 		return xs_why(why, "out of memory");
-	if (sa_add(d, c, true, why))
+	ch.slot_in = sa_add(d, c, true, why);
+	if (ch.slot_in == XS_SA_NONE)
 		return -1;
-	if (sa_add(d, c, false, why) ||
+	ch.replaces_spi_in = rekey ? c->replaces_spi_in : 0;
+	if ((rekey ? defer_out(d, &ch, c, why) :
+	     (ch.slot_out = sa_add(d, c, false, why)) == XS_SA_NONE) ||
 	    ts_policies(d, &t, &c->local_ts, &c->remote_ts, why)) {
+		pending_drop(&ch);
 		install_undo(d, &ch, npols);
 		return -1;
 	}
@@ -462,11 +517,17 @@ void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 	struct xs_ike *ike = d->ike;
 	struct xs_ike_child *ch = child_find(ike, xs_proto(proto), spi_in);
 	uint32_t reqid;
+	size_t i;
 
 	if (!ch)
 		return;
+	for (i = 0; i < ike->nchildren; i++)	/* its successor takes over */
+		if (ike->children[i].replaces_spi_in == spi_in &&
+		    ike->children[i].proto == ch->proto)
+			pending_install(d, &ike->children[i]);
 	sa_del(d, ch, true);
 	sa_del(d, ch, false);
+	pending_drop(ch);
 	reqid = ch->reqid;
 	*ch = ike->children[--ike->nchildren];
 	if (!reqid_in_use(ike, reqid))
@@ -572,19 +633,22 @@ int xs_ike_policies_install(struct xs_daemon *d, char *why)
 
 void xs_ike_forget(struct xs_ike *ike)
 {
+	size_t i;
+
+	for (i = 0; i < ike->nchildren; i++)
+		pending_drop(&ike->children[i]);
 	ike->nchildren = 0;
 	ike->npols = 0;
 }
 
-static uint8_t sa_state(const struct xs_daemon *d, const struct xs_ike_child *ch,
-			bool in)
+/* An SA's state by its slot (0 while a rekey's outbound one waits). */
+static uint8_t sa_state(const struct xs_daemon *d, uint32_t slot, uint32_t spi)
 {
-	struct xs_sa_id id;
-	uint32_t slot;
-
-	sa_id(&id, ch, in);
-	slot = xs_sad_find(d, &id);
-	return slot == XS_SA_NONE ? XS_SA_DEAD : d->sad[slot].state;
+	if (slot == XS_SA_NONE)
+		return 0;
+	if (!d->sas[slot].order || d->sad[slot].spi != spi)
+		return XS_SA_DEAD;
+	return d->sad[slot].state;
 }
 
 void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now)
@@ -595,8 +659,13 @@ void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now)
 
 	for (i = 0; i < ike->nchildren && n < 64; i++) {
 		struct xs_ike_child *ch = &ike->children[i];
-		uint8_t in = sa_state(d, ch, true), out = sa_state(d, ch, false);
-		uint8_t worst = in > out ? in : out;
+		uint8_t in, out, worst;
+
+		if (ch->pending_out && now >= ch->pending_until)
+			pending_install(d, ch);
+		in = sa_state(d, ch->slot_in, ch->spi_in);
+		out = sa_state(d, ch->slot_out, ch->spi_out);
+		worst = in > out ? in : out;
 
 		if (worst < XS_SA_DYING || worst == (ch->seen_in > ch->seen_out ?
 						       ch->seen_in : ch->seen_out))

@@ -181,7 +181,7 @@ def parse_list_sas(text):
 def swanctl_conf(name, local, remote, proposals, esp_proposals, local_ts, remote_ts,
                  local_id, remote_id, auth="psk", secret=None, mode="tunnel",
                  start_action="none", extra_children="", child="net", remote_ca=None,
-                 local_cert=None):
+                 local_cert=None, conn_extra="", child_extra=""):
     """One connection (and its PSK) in swanctl.conf syntax: the same text
     xdpsec's own configuration file takes in its connections section."""
     local_auth = f"auth = {auth}\n      id = {local_id}"
@@ -197,6 +197,7 @@ def swanctl_conf(name, local, remote, proposals, esp_proposals, local_ts, remote
         remote_addrs = {remote}
         version = 2
         proposals = {proposals}
+        {conn_extra}
         local {{
           {local_auth}
         }}
@@ -210,6 +211,7 @@ def swanctl_conf(name, local, remote, proposals, esp_proposals, local_ts, remote
             esp_proposals = {esp_proposals}
             mode = {mode}
             start_action = {start_action}
+            {child_extra}
           }}
           {extra_children}
         }}
