@@ -415,3 +415,46 @@ def assert_echo_requests_match(sent_pkts, inner_pkts, hop=1):
         assert got is not None, f"echo request {echo_key(p)} not on the WAN"
         assert got == want, f"inner {echo_key(p)}: {got.hex()} != {want.hex()}"
     return len(sent)
+
+
+# --- transport mode between two peers' own addresses ---
+
+def icmp_echo(p):
+    return p[ICMP] if ICMP in p else p[ICMPv6EchoRequest]
+
+
+def run_transport(t, tun, ns_a, ns_b, addr_a, addr_b, port):
+    """Starts and keys tun (transport mode), PROTECTs addr_a <-> addr_b (the
+    peers' own traffic: dir in), pings both ways and a TCP transfer A -> B;
+    returns (IPsec packets of the WAN tap, the echo requests A's stack sent,
+    captured on its internal veth)."""
+    tun.start()
+    tun.add_sas()
+    tun.protect(host(addr_a), host(addr_b), in_dir="in")
+    warm_up(ns_a, addr_b)
+    with t.wan.capture(t["WAN_TAP_IF"]) as wire, \
+            ns_a.capture("xsi-" + tun.a.d.name, "icmp or icmp6") as sent:
+        ping_all(ns_a, addr_b)
+        ping_all(ns_b, addr_a)
+        tcp_transfer(ns_a, ns_b, addr_b, port=port, nbytes=50000)
+    pkts = assert_only_ipsec(wire, [])
+    mine = [p for p in sent.stop() if echo_key(p) and echo_key(p)[0] == addr_a]
+    return pkts, mine
+
+
+def assert_transport_esp(tun, pkts, sent):
+    """The wire of run_transport holds only ESP (in UDP 4500 if tun.encap);
+    scapy decrypts both directions, and the ICMP of each echo request A sent
+    comes out byte for byte (a transport SA's IP header is the outer one)."""
+    if tun.encap:
+        assert all(UDP in p and p[UDP].sport == 4500 and p[UDP].dport == 4500
+                   for p in pkts), [p.summary() for p in pkts[:3]]
+    else:
+        assert all(ESP in p and UDP not in p for p in pkts), [p.summary() for p in pkts[:3]]
+    inner = decrypt_all(tun.scapy_sa("ab", tun.a.local, tun.b.local), pkts, tun.a.local)
+    back = decrypt_all(tun.scapy_sa("ba", tun.b.local, tun.a.local), pkts, tun.b.local)
+    assert len(inner) > 40 and len(back) > 3
+    got = {echo_key(p): bytes(icmp_echo(p)) for p in inner if echo_key(p)}
+    assert len(sent) == 3
+    for p in sent:
+        assert got.get(echo_key(p)) == bytes(icmp_echo(p)), echo_key(p)

@@ -8,15 +8,12 @@
   AH, and scapy decrypts/verifies it with the configured keys.
 """
 import pytest
-from scapy.layers.inet import ICMP, UDP
-from scapy.layers.inet6 import ICMPv6EchoRequest
 from scapy.layers.ipsec import AH, ESP
 
 from netns import _read_until, topology, wait_for, wan_tap
 from test_dataplane_common import (Peer, Tunnel, UdpReceiver, assert_echo_requests_match,
-                                   assert_only_ipsec, decrypt_all, echo_key, gw2gw_tunnel,
-                                   host, lan_sels, ping_all, tcp_transfer, udp_send,
-                                   warm_up)
+                                   assert_transport_esp, decrypt_all, gw2gw_tunnel,
+                                   lan_sels, run_transport, udp_send, warm_up)
 
 COUNT = 2000
 RATE = 1000.0
@@ -90,24 +87,8 @@ def h2h_transport(t, alg_name, encap, fam):
 
 
 def run_h2h(t, tun, fam):
-    """Starts and keys tun, pings both ways and a TCP transfer A -> B;
-    returns (IPsec packets of the wire, the echo requests hostA's stack sent)."""
-    tun.start()
-    tun.add_sas()
-    tun.protect(host(t[f"HOSTA_{fam}"]), host(t[f"HOSTB_{fam}"]), in_dir="in")
-    warm_up(t.hostA, t[f"HOSTB_{fam}"])
-    with t.wan.capture(t["WAN_TAP_IF"]) as wire, \
-            t.hostA.capture("xsi-" + tun.a.d.name, "icmp or icmp6") as sent:
-        ping_all(t.hostA, t[f"HOSTB_{fam}"])
-        ping_all(t.hostB, t[f"HOSTA_{fam}"])
-        tcp_transfer(t.hostA, t.hostB, t[f"HOSTB_{fam}"], port=5104, nbytes=50000)
-    pkts = assert_only_ipsec(wire, [])
-    mine = [p for p in sent.stop() if echo_key(p) and echo_key(p)[0] == t[f"HOSTA_{fam}"]]
-    return pkts, mine
-
-
-def icmp_echo(p):
-    return p[ICMP] if ICMP in p else p[ICMPv6EchoRequest]
+    return run_transport(t, tun, t.hostA, t.hostB, t[f"HOSTA_{fam}"], t[f"HOSTB_{fam}"],
+                         5104)
 
 
 @pytest.mark.parametrize("fam", ["IP4", "IP6"])
@@ -119,17 +100,7 @@ def test_h2h_transport_espinudp(fam):
         tun = h2h_transport(t, "gcm", True, fam)
         try:
             pkts, sent = run_h2h(t, tun, fam)
-            assert all(UDP in p and p[UDP].sport == 4500 and p[UDP].dport == 4500
-                       for p in pkts), [p.summary() for p in pkts[:3]]
-            inner = decrypt_all(tun.scapy_sa("ab", tun.a.local, tun.b.local), pkts,
-                                tun.a.local)
-            back = decrypt_all(tun.scapy_sa("ba", tun.b.local, tun.a.local), pkts,
-                               tun.b.local)
-            assert len(inner) > 40 and len(back) > 3
-            got = {echo_key(p): bytes(icmp_echo(p)) for p in inner if echo_key(p)}
-            assert len(sent) == 3
-            for p in sent:
-                assert got.get(echo_key(p)) == bytes(icmp_echo(p)), echo_key(p)
+            assert_transport_esp(tun, pkts, sent)
         finally:
             tun.stop()
 
