@@ -21,6 +21,13 @@
  * cut short) matches only a selector whose port ranges are ANY or OPAQUE
  * (RFC 4301 sections 4.4.1.1 and 7); a packet with ports never matches
  * OPAQUE.
+ *
+ * From IKEv2: one selector per pair of traffic selectors, src from the
+ * peer's (initiator: TSr; responder: TSi), dst from ours. An ICMP TS
+ * carries type << 8 | code in its port range (RFC 7296 section 3.13.1,
+ * after RFC 4301 4.4.1.1); it maps exactly when it covers one type
+ * (sport = type, dport = the code range) or whole types (sport = the type
+ * range, dport 0-255).
  */
 #ifndef XDPSEC_WORKER_SELECTOR_H
 #define XDPSEC_WORKER_SELECTOR_H
