@@ -9,8 +9,9 @@ serve the whole module; each case loads both sides' configuration afresh
 (the same swanctl.conf text: xdpsec reads strongSwan's syntax), so the
 proposals below run as IKE and ESP proposals alike, PSK both ways:
   - xdpsec initiates (`xdpsec up`), charon responds; and the other way;
-  - both `list-sas` agree (SPIs crossed, proposal), pings both ways and a
-    TCP transfer with a digest check go through, the SAD counters move;
+  - both `list-sas` agree (SPIs crossed, proposal), pings both ways, TCP
+    transfers with a digest check and a short iperf3 run go through, the
+    SAD counters move;
   - DELETE from either side (`xdpsec down`, `swanctl --terminate`) leaves no
     SA and no policy in xdpsec's maps;
   - wrong PSK, no common proposal, unacceptable traffic selectors: the
@@ -19,6 +20,7 @@ xdpsec against xdpsec (both gateways xdpsec, test_xdpsec_pair_*): tunnel
 mode with ESN over IPv6 outer addresses with IPv4 and IPv6 LANs, and
 transport mode between the h2h hosts.
 """
+import json
 import os
 import subprocess
 import time
@@ -154,6 +156,22 @@ def load_both(rig, prop, **kw):
     wait_for(lambda: not c.list_sas(), timeout=10, what="charon without SAs")
 
 
+def iperf3(t, addr, seconds=1):
+    """A short iperf3 TCP run lanA -> lanB; the bytes lanB received."""
+    srv = t.lanB.popen(["iperf3", "-s", "-1", "-B", addr], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: t.lanB.run(["ss", "-Hltn", "sport", "=", ":5201"]).stdout,
+                 timeout=10, what="iperf3 server")
+        r = t.lanA.run(["iperf3", "-c", addr, "-t", str(seconds), "-J"], timeout=30)
+        got = json.loads(r.stdout)["end"]["sum_received"]["bytes"]
+        assert got > 100000, r.stdout[-2000:]
+        return got
+    finally:
+        srv.kill()
+        srv.wait()
+
+
 def check_tunnel(rig, prop, we_initiated):
     t, d, c = rig
     ours = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
@@ -174,9 +192,10 @@ def check_tunnel(rig, prop, we_initiated):
     assert t.lanA.ping(t["LANB_IP4"], count=3) and t.lanB.ping(t["LANA_IP4"], count=3)
     tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5001, nbytes=200000)
     tcp_transfer(t.lanB, t.lanA, t["LANA_IP4"], port=5002, nbytes=50000)
+    sent = iperf3(t, t["LANB_IP4"])
     (ch,) = d.sas()[0]["child_sas"]
     assert ch["packets_out"] >= 150 and ch["packets_in"] >= 50, ch
-    assert ch["bytes_out"] > 200000 and ch["bytes_in"] > 50000, ch
+    assert ch["bytes_out"] > 200000 + sent and ch["bytes_in"] > 50000, ch
     # the SAD holds exactly this pair, the SPD its two policies
     sad = {(s["dir"], s["spi"]) for s in d.js("state", "list")}
     assert sad == {("in", int(ch["spi_in"], 16)), ("out", int(ch["spi_out"], 16))}
@@ -205,6 +224,28 @@ def test_charon_initiates(rig, prop):
     check_tunnel(rig, prop, False)
     c.terminate("gw")
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after charon's DELETE")
+
+
+def test_ipv6_outer_with_both_lan_families(rig):
+    """IPv6 between the gateways, IPv4 and IPv6 LANs in one Child SA."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[2], a_local=t["GWA_WAN_IP6"], a_remote=t["GWB_WAN_IP6"],
+              b_local=t["GWB_WAN_IP6"], b_remote=t["GWA_WAN_IP6"],
+              a_local_ts="10.1.0.0/24, fd00:1::/64", a_remote_ts="10.2.0.0/24, fd00:2::/64",
+              b_local_ts="10.2.0.0/24, fd00:2::/64", b_remote_ts="10.1.0.0/24, fd00:1::/64")
+    d.cli("up", "gw")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    assert (sa["local_host"], sa["remote_host"]) == (t["GWA_WAN_IP6"], t["GWB_WAN_IP6"])
+    (ch,) = sa["child_sas"]
+    assert sorted(ch["remote_ts"]) == ["10.2.0.0/24", "fd00:2::/64"]
+    for fam in ("IP4", "IP6"):
+        assert t.lanA.ping(t[f"LANB_{fam}"], count=2) and t.lanB.ping(t[f"LANA_{fam}"], count=2)
+    tcp_transfer(t.lanA, t.lanB, t["LANB_IP6"], port=5005, nbytes=100000)
+    assert len(d.protect()) == 4
+    sad = d.js("state", "list")
+    assert len(sad) == 2 and all(":" in s["src"] and ":" in s["dst"] for s in sad)
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
 
 FAILURES = [
