@@ -73,15 +73,16 @@ static int start(struct xs_daemon *d, const char *conf, char *why)
 	    xs_limits_merge(&d->limits, &conf_limits, why))
 		return -1;
 	xs_path(d->pin_dir, sizeof(d->pin_dir), XS_PIN_DIR, "");
-	xs_kernel_open(d);
-	if (xs_kernel_backend_set(d, d->backend, why))
-		return -1;
 	xs_detach_stale();
 	n = xs_bpf_unpin_stale(d->pin_dir, why);
 	if (n < 0)
 		return -1;
 	if (n)
 		pr_info("removed %d stale pins in %s", n, d->pin_dir);
+	/* after the stale programs: they may pass traffic for XFRM to protect */
+	xs_kernel_open(d);
+	if (xs_kernel_backend_set(d, d->backend, why))
+		return -1;
 	if (xs_bpf_load(d, why) || xs_events_open(d, why))
 		return -1;
 	xs_path(path, sizeof(path), XS_RUN_DIR, ".sock");

@@ -167,6 +167,8 @@ static int call(struct xs_xfrm *x, struct req *m,
 				goto out;
 	}
 out:
+	if (buf)
+		xs_wipe(buf, RCV_MAX);	/* SA dumps carry every SA's keys */
 	free(buf);
 	return ret;
 }

@@ -4,8 +4,9 @@
  * (backend_kernel.c): SAs and policies in, counters out. One request at a
  * time on one socket; every answer is parsed with its lengths checked
  * against the message. Requests that carry keys are wiped once sent, and
- * errors come back without the request (NETLINK_CAP_ACK), so keys never
- * travel back either.
+ * errors come back without the request (NETLINK_CAP_ACK); SA dumps carry
+ * every SA's keys (the kernel has no dump without them), so the receive
+ * buffer is wiped as well.
  */
 #ifndef XDPSEC_LOADER_XFRM_NL_H
 #define XDPSEC_LOADER_XFRM_NL_H
