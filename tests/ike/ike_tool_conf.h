@@ -116,23 +116,13 @@ static int tool_id(const char *s, struct ike_id_cfg *id)
 	return 0;
 }
 
-/* One key=value setting into conn / secret; -1 if unknown or bad. */
-static int tool_set(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
-		    const char *kv)
-{
-	struct ike_child_cfg *ch = &c->children[0];
-	const char *v = strchr(kv, '=');
-	struct ike_err err;
-	unsigned int a, b;
-
-	if (!v)
-		return -1;
-	v++;
 #define KEY(k) (!strncmp(kv, k "=", strlen(k) + 1))
-	if (KEY("ike"))
-		return ike_prop_parse(v, IKEV2_PROTO_IKE, &c->proposals, &err);
-	if (KEY("esp"))
-		return ike_prop_parse(v, IKEV2_PROTO_ESP, &ch->proposals, &err);
+#define UNKNOWN 1
+
+/* Settings of the authentication (and the shared key). */
+static int tool_set_auth(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
+			 const char *kv, const char *v)
+{
 	if (KEY("psk")) {
 		sec->len = (uint16_t)strlen(v);
 		memcpy(sec->psk, v, sec->len);
@@ -142,33 +132,6 @@ static int tool_set(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
 		return tool_id(v, &c->local_auth.id);
 	if (KEY("rid"))
 		return tool_id(v, &c->remote_auth.id);
-	if (KEY("lts"))
-		return tool_ts(v, &ch->local_ts);
-	if (KEY("rts"))
-		return tool_ts(v, &ch->remote_ts);
-	if (KEY("mode"))
-		return (ch->transport = !strcmp(v, "transport")), 0;
-	if (KEY("encap"))
-		return (c->encap = !strcmp(v, "yes")), 0;
-	if (KEY("frag"))
-		return (c->fragmentation = strcmp(v, "no") != 0), 0;
-	if (KEY("action"))
-		return (ch->dpd_action = !strcmp(v, "restart") ?
-			IKE_DPD_RESTART : IKE_DPD_CLEAR), 0;
-	if (KEY("keyingtries"))
-		return (c->keyingtries = (uint32_t)atoi(v)), 0;
-	if (KEY("lifetime"))
-		return (ch->life_time = (uint32_t)atoi(v)), 0;
-	if (KEY("rekey"))
-		return (ch->rekey_time = (uint32_t)atoi(v)), 0;
-	if (KEY("rand"))
-		return (ch->rand_time = (uint32_t)atoi(v)), 0;
-	if (KEY("ikerekey"))
-		return (c->rekey_time = (uint32_t)atoi(v)), 0;
-	if (KEY("rekeypackets"))
-		return (ch->rekey_packets = strtoull(v, NULL, 10)), 0;
-	if (KEY("lifepackets"))
-		return (ch->life_packets = strtoull(v, NULL, 10)), 0;
 	if (KEY("lauth"))
 		return (c->local_auth.auth = !strcmp(v, "pubkey") ?
 			IKE_AUTH_KIND_PUBKEY : IKE_AUTH_KIND_PSK), 0;
@@ -182,6 +145,56 @@ static int tool_set(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
 	if (KEY("ca"))
 		return snprintf(c->remote_auth.cacerts, IKE_PATH_MAX, "%s",
 				v) < 0;
+	return UNKNOWN;
+}
+
+/* Settings of the (one) child. */
+static int tool_set_child(struct ike_child_cfg *ch, const char *kv,
+			  const char *v)
+{
+	struct ike_err err;
+
+	if (KEY("esp"))
+		return ike_prop_parse(v, IKEV2_PROTO_ESP, &ch->proposals, &err);
+	if (KEY("lts"))
+		return tool_ts(v, &ch->local_ts);
+	if (KEY("rts"))
+		return tool_ts(v, &ch->remote_ts);
+	if (KEY("mode"))
+		return (ch->transport = !strcmp(v, "transport")), 0;
+	if (KEY("action"))
+		return (ch->dpd_action = !strcmp(v, "restart") ?
+			IKE_DPD_RESTART : IKE_DPD_CLEAR), 0;
+	if (KEY("lifetime"))
+		return (ch->life_time = (uint32_t)atoi(v)), 0;
+	if (KEY("rekey"))
+		return (ch->rekey_time = (uint32_t)atoi(v)), 0;
+	if (KEY("rand"))
+		return (ch->rand_time = (uint32_t)atoi(v)), 0;
+	if (KEY("rekeypackets"))
+		return (ch->rekey_packets = strtoull(v, NULL, 10)), 0;
+	if (KEY("lifepackets"))
+		return (ch->life_packets = strtoull(v, NULL, 10)), 0;
+	return UNKNOWN;
+}
+
+/* Settings of the connection itself. */
+static int tool_set_conn(struct ike_conn_cfg *c, const char *kv,
+			 const char *v)
+{
+	struct ike_err err;
+	unsigned int a, b;
+
+	if (KEY("ike"))
+		return ike_prop_parse(v, IKEV2_PROTO_IKE, &c->proposals, &err);
+	if (KEY("encap"))
+		return (c->encap = !strcmp(v, "yes")), 0;
+	if (KEY("frag"))
+		return (c->fragmentation = strcmp(v, "no") != 0), 0;
+	if (KEY("keyingtries"))
+		return (c->keyingtries = (uint32_t)atoi(v)), 0;
+	if (KEY("ikerekey"))
+		return (c->rekey_time = (uint32_t)atoi(v)), 0;
 	if (KEY("local"))
 		return tool_addr(v, &c->local);
 	if (KEY("remote"))
@@ -191,9 +204,28 @@ static int tool_set(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
 		c->dpd_timeout = b;
 		return 0;
 	}
-#undef KEY
-	return -1;
+	return UNKNOWN;
 }
+#undef KEY
+
+/* One key=value setting into conn / secret; -1 if unknown or bad. */
+static int tool_set(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
+		    const char *kv)
+{
+	const char *v = strchr(kv, '=');
+	int rc;
+
+	if (!v)
+		return -1;
+	v++;
+	rc = tool_set_auth(c, sec, kv, v);
+	if (rc == UNKNOWN)
+		rc = tool_set_child(&c->children[0], kv, v);
+	if (rc == UNKNOWN)
+		rc = tool_set_conn(c, kv, v);
+	return rc ? -1 : 0;
+}
+#undef UNKNOWN
 
 /* Defaults, then the settings; the secret names no IDs (any peer). */
 static int tool_conn(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
