@@ -181,12 +181,14 @@ def parse_list_sas(text):
 def swanctl_conf(name, local, remote, proposals, esp_proposals, local_ts, remote_ts,
                  local_id, remote_id, auth="psk", secret=None, mode="tunnel",
                  start_action="none", extra_children="", child="net", remote_ca=None,
-                 local_cert=None, conn_extra="", child_extra=""):
+                 local_cert=None, local_key=None, conn_extra="", child_extra=""):
     """One connection (and its PSK) in swanctl.conf syntax: the same text
     xdpsec's own configuration file takes in its connections section."""
     local_auth = f"auth = {auth}\n      id = {local_id}"
     if local_cert:
         local_auth += f"\n      certs = {local_cert}"
+    if local_key:   # xdpsec's key: charon finds keys in swanctl/private
+        local_auth += f"\n      key = {local_key}"
     remote_auth = f"auth = {auth}\n      id = {remote_id}"
     if remote_ca:
         remote_auth += f"\n      cacerts = {remote_ca}"

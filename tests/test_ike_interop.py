@@ -15,7 +15,10 @@ proposals below run as IKE and ESP proposals alike, PSK both ways:
   - DELETE from either side (`xdpsec down`, `swanctl --terminate`) leaves no
     SA and no policy in xdpsec's maps;
   - wrong PSK, no common proposal, unacceptable traffic selectors: the
-    failure is logged in the peer's terms and nothing is installed.
+    failure is logged in the peer's terms and nothing is installed;
+  - certificates (ECDSA P-256 and RSA, a CA made with openssl) both ways;
+  - start_action = trap; Child SA rekeys by either side and an IKE SA
+    rekey under traffic both ways without a lost datagram; IPv6 outer.
 xdpsec against xdpsec (both gateways xdpsec, test_xdpsec_pair_*): tunnel
 mode with ESN over IPv6 outer addresses with IPv4 and IPv6 LANs, and
 transport mode between the h2h hosts.
@@ -29,7 +32,7 @@ import pytest
 
 import netns
 from netns import Xdpsec, topology, wait_for
-from strongswan import Charon, swanctl_conf
+from strongswan import Charon, Pki, swanctl_conf
 from test_dataplane_common import UdpReceiver, tcp_transfer, udp_send
 
 PROPOSALS = ["aes256gcm16-prfsha256-modp2048", "aes128gcm16-prfsha256-ecp256",
@@ -244,6 +247,43 @@ def test_ipv6_outer_with_both_lan_families(rig):
     assert len(d.protect()) == 4
     sad = d.js("state", "list")
     assert len(sad) == 2 and all(":" in s["src"] and ":" in s["dst"] for s in sad)
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
+@pytest.fixture(scope="module", params=["ecdsa", "rsa"])
+def pki(request, rig, tmp_path_factory):
+    """A CA, moon (xdpsec) and sun (charon) certificates with their FQDNs
+    as subjectAltName; charon gets its own and the CA in swanctl/."""
+    t, d, c = rig
+    p = Pki(tmp_path_factory.mktemp("pki-" + request.param), rsa=request.param == "rsa")
+    p.issue("moon", "DNS:" + A_ID)
+    p.issue("sun", "DNS:" + B_ID)
+    c.install_pki(p, "sun")
+    return p
+
+
+def cert_confs(pki, prop):
+    return dict(a_auth="pubkey", a_secret=None, a_local_cert=pki.cert("moon"),
+                a_local_key=pki.key("moon"), a_remote_ca=pki.ca_cert,
+                b_auth="pubkey", b_secret=None, b_local_cert="sun.pem", b_remote_ca="ca.pem")
+
+
+@pytest.mark.parametrize("initiator", ["xdpsec", "charon"])
+def test_certificates(rig, pki, initiator):
+    """Certificate authentication (ECDSA P-256 or RSA 2048, one CA) both ways."""
+    t, d, c = rig
+    prop = PROPOSALS[0]
+    load_both(rig, prop, **cert_confs(pki, prop))
+    if initiator == "xdpsec":
+        d.cli("up", "gw")
+    else:
+        c.initiate("net")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    assert (sa["local_id"], sa["remote_id"]) == (A_ID, B_ID)
+    assert sa["initiator"] == (initiator == "xdpsec")
+    assert t.lanA.ping(t["LANB_IP4"], count=2) and t.lanB.ping(t["LANA_IP4"], count=2)
+    tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5006, nbytes=100000)
     d.cli("down", "gw")
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
