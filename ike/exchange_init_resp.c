@@ -128,6 +128,7 @@ static void accept_sa(struct ike_sa *sa, struct ike_init_req *req,
 	if (ike_msg_parse(req->msg, req->len, &m, &err) ||
 	    ike_auth_add_init_notifies(sa, &ctx->out) ||
 	    ike_msg_finalise(&ctx->out) < 0 ||
+	    (sa->conn->encap && ike_nat_fake_source(&ctx->out)) ||
 	    adopt(sa, is, req, &m, &ctx->out) ||
 	    ike_sa_state(sa, IKE_SA_INIT_DONE) || answer(sa, &ctx->out)) {
 		ike_sa_kill(sa, "cannot keep the IKE SA");

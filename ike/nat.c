@@ -52,6 +52,20 @@ static bool natd_matches(const struct ike_msg *m, uint16_t type,
 	return false;
 }
 
+int ike_nat_fake_source(struct ike_buf *b)
+{
+	const struct ike_notify_pld *n;
+	struct ike_msg m;
+	struct ike_err err;
+
+	if (ike_msg_parse(b->data, b->len, &m, &err))
+		return -1;
+	n = ike_msg_notify(&m, IKEV2_N_NAT_DETECTION_SOURCE_IP);
+	if (!n || n->data.len != IKEV2_NATD_HASH_BYTES)
+		return -1;
+	return xs_random(b->data + (n->data.ptr - b->data), n->data.len);
+}
+
 void ike_nat_detect(struct ike_sa *sa, const struct ike_msg *m)
 {
 	bool src = ike_msg_notify(m, IKEV2_N_NAT_DETECTION_SOURCE_IP);

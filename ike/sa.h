@@ -397,6 +397,9 @@ int ike_info_notify(struct ike_sa *sa, uint16_t type, uint64_t now);
 /* ---- nat.c: NAT detection and traversal ------------------------------- */
 /* NAT_DETECTION_SOURCE_IP / _DESTINATION_IP into an IKE_SA_INIT message. */
 int ike_nat_add_notifies(struct ike_buf *b, const struct ike_sa *sa);
+/* Responder with `encap`: replace the NAT_DETECTION_SOURCE_IP hash of
+ * the built IKE_SA_INIT response b by one that cannot match. */
+int ike_nat_fake_source(struct ike_buf *b);
 /* Read the peer's NAT-D notifies: sets nat_local / nat_remote / natt. */
 void ike_nat_detect(struct ike_sa *sa, const struct ike_msg *msg);
 /* After IKE_SA_INIT: move to port 4500 if a NAT was found or forced. */

@@ -386,3 +386,21 @@ def test_initial_contact_replaces_old_sa():
     auth = [bytes.fromhex(m["hex"]) for m in res["msgs"]
             if m["from"] == "i" and bytes.fromhex(m["hex"])[18] == 35 and not m["dropped"]]
     assert len(auth) == 2
+
+
+def test_ipv6_outer_and_inner():
+    res = run(opts=["v6"], i=["lts=2001:db8:1::/48", "rts=2001:db8:2::/48,10.2.0.0/16"],
+              r=["lts=2001:db8:2::/48", "rts=2001:db8:1::/48"])
+    ci, cr = check_keys(res, 36, 0)
+    assert ci["local_ts"] == [["2001:db8:1::", "2001:db8:1:ffff:ffff:ffff:ffff:ffff", 0, 0, 65535]]
+    assert ci["remote_ts"] == cr["local_ts"] == [
+        ["2001:db8:2::", "2001:db8:2:ffff:ffff:ffff:ffff:ffff", 0, 0, 65535]]
+    assert not ci["encap"]
+
+
+def test_responder_forced_encap():
+    res = run(r=["encap=yes"])
+    ci, cr = check_keys(res, 36, 0)
+    assert ci["encap"] and cr["encap"]
+    assert (ci["local_port"], ci["remote_port"], cr["local_port"]) == (4500, 4500, 4500)
+    assert res["sa"]["i"][0]["nat_remote"] and not res["sa"]["i"][0]["nat_local"]

@@ -24,6 +24,7 @@
  * Every action first prints the keys of each side's IKE SAs (test-only:
  * for decrypting the CREATE_CHILD_SA exchanges that follow).
  *   natr=ADDR     r sees i's datagrams from ADDR:PORT+10000 (a NAT)
+ *   v6            2001:db8::1 -> 2001:db8::2 instead
  * Prints one JSON line per datagram, NAT keepalive, install and delete
  * (with the keys: test-only), then per side its IKE SAs (with SK_d,
  * test-only) and stats.
@@ -64,6 +65,7 @@ static int nrules;
 static uint64_t now, until = 60000, dead_at = UINT64_MAX;
 static uint64_t alive_at = UINT64_MAX;
 static struct ike_addr nat_addr;
+static const char *addr_i = "192.0.2.1", *addr_r = "192.0.2.2";
 static uint32_t next_spi = 0xc0000000;
 static uint16_t dh_group[2];
 static uint8_t dh_priv[2][IKE_DH_MAX_SECRET_LEN];
@@ -122,7 +124,7 @@ static int on_send(void *user, const struct ike_addr *local,
 		src = nat_addr;		/* the NAT rewrites i's source */
 		src.port = (uint16_t)(local->port + 10000);
 	} else if (from == 1 && nat_addr.len) {
-		tool_addr("192.0.2.1", &dst);	/* and back */
+		tool_addr(addr_i, &dst);	/* and back */
 		dst.port = (uint16_t)(remote->port - 10000);
 	}
 	if (rule_hits("flip", from, n)) {
@@ -277,6 +279,11 @@ static int parse_opt(const char *opt)
 		return (until = strtoull(opt + 6, NULL, 10)), 0;
 	if (!strncmp(opt, "dead=", 5))
 		return (dead_at = strtoull(opt + 5, NULL, 10)), 0;
+	if (!strcmp(opt, "v6")) {
+		addr_i = "2001:db8::1";
+		addr_r = "2001:db8::2";
+		return 0;
+	}
 	if (!strncmp(opt, "alive=", 6))
 		return (alive_at = strtoull(opt + 6, NULL, 10)), 0;
 	if (!strncmp(opt, "natr=", 5))
@@ -439,8 +446,8 @@ static int setup(int side, char **kv, int n)
 
 	if (tool_conn(&conn[side], &sec[side], "pair", kv, n))
 		return -1;
-	tool_addr(side ? "192.0.2.2" : "192.0.2.1", &conn[side].local);
-	tool_addr(side ? "192.0.2.1" : "192.0.2.2", &conn[side].remote);
+	tool_addr(side ? addr_r : addr_i, &conn[side].local);
+	tool_addr(side ? addr_i : addr_r, &conn[side].remote);
 	if (side)	/* the responder takes any address (a NAT) */
 		conn[side].remote.len = 0;
 	ctx[side] = ike_ctx_new(&ops);
