@@ -22,39 +22,20 @@ In a QEMU guest with Debian's 6.1 kernel (tests/guest/):
   - delete, flush, stop, kill -9 and restart keep XFRM in step with the
     daemon and never touch a state or policy someone else added.
 """
-import ipaddress
 import json
 import os
 import re
 import secrets
-import shutil
-import socket
-import struct
 import subprocess
-import tempfile
 
 import pytest
 
-from netns import PYTHON, Netns, Xdpsec, wait_for
-from test_dataplane_common import (TCP_CLIENT, TCP_SERVER, alg, assert_only_ipsec, key,
-                                   ping_all)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-XDPSEC = os.path.join(ROOT, "build", "xdpsec")
-TOOL = os.path.join(ROOT, "build", "tests", "kernel", "xfrm_tool")
-RUN_DIR = "/run/xdpsec"
-NO_ESP = ("xdpsec: kernel backend: this kernel has no ESP (esp4/esp6 or xfrm_user "
-          "missing): use backend afxdp")
-KREQID_BASE = 0x58000000
-
-
-def kreqid_lo(instance):
-    """The instance's kernel reqid range (backend_kernel.c instance_tag)."""
-    h = 2166136261
-    for c in instance.encode():
-        h = ((h ^ c) * 16777619) & 0xffffffff
-    tag = (h ^ h >> 8 ^ h >> 16 ^ h >> 24) & 0xff
-    return KREQID_BASE | tag << 16
+from kernel_backend_lib import (ADDR, NO_ESP, RUN_DIR, XDPSEC, Pair, bed,  # noqa: F401
+                                guest_ping, kreqid_lo, nl_dump_policies, tcp_from_guest,
+                                tcp_to_guest, tool, warm_up, xfrm_sa_block,
+                                xfrm_sa_counters, xfrm_stat)
+from netns import Netns, Xdpsec, wait_for
+from test_dataplane_common import assert_only_ipsec, key, ping_all
 
 
 @pytest.fixture
@@ -70,87 +51,6 @@ def ns():
 def gcm_sa(src, dst, spi, *extra):
     return ["src", src, "dst", dst, "proto", "esp", "spi", hex(spi), "mode", "tunnel",
             "aead", "rfc4106(gcm(aes))", "0x" + key(spi, 1, 20).hex(), "128", *extra]
-
-
-# --- xfrm_user structures (linux/xfrm.h), decoded independently -----------
-
-XFRM_MSG_GETPOLICY, XFRM_MSG_NEWPOLICY, XFRMA_TMPL = 0x15, 0x13, 5
-NLM_F_REQUEST, NLM_F_DUMP, NLMSG_DONE, NLMSG_ERROR = 1, 0x300, 3, 2
-SEL = struct.Struct("=16s16sHHHHHBBBxxxiI")       # xfrm_selector, 56 bytes
-LFT_CFG = struct.Struct("=8Q")
-LFT_CUR = struct.Struct("=4Q")
-POL_TAIL = struct.Struct("=IIBBBBxxxx")           # priority index dir action flags share
-TMPL = struct.Struct("=16sI B3x H2x 16s I BBB x III")   # xfrm_user_tmpl, 64 bytes
-
-
-def nl_dump_policies(nsname):
-    """Every XFRM policy of namespace nsname, decoded from the raw dump."""
-    code = r'''
-import socket, struct, sys
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 6)   # NETLINK_XFRM
-body = bytes(168)                                          # xfrm_userpolicy_info
-s.send(struct.pack("=IHHII", 16 + len(body), 0x15, 0x301, 1, 0) + body)
-out, done = b"", False
-while not done:
-    d = s.recv(1 << 20)
-    out += d
-    off = 0
-    while off + 16 <= len(d):
-        n, t = struct.unpack_from("=IH", d, off)
-        done |= t in (2, 3)
-        off += (n + 3) & ~3 if n >= 16 else len(d)
-sys.stdout.write(out.hex())
-'''
-    raw = bytes.fromhex(subprocess.run(["ip", "netns", "exec", nsname, PYTHON, "-c", code],
-                                       capture_output=True, text=True, check=True).stdout)
-    pols, off = [], 0
-    while off + 16 <= len(raw):
-        length, typ = struct.unpack_from("=IH", raw, off)
-        if typ == XFRM_MSG_NEWPOLICY:
-            pols.append(decode_policy(raw[off + 16:off + length]))
-        if typ in (NLMSG_DONE, NLMSG_ERROR) or length < 16:
-            break
-        off += (length + 3) & ~3
-    return pols
-
-
-def decode_policy(b):
-    fields = SEL.unpack_from(b, 0)
-    daddr, saddr, dport, dmask, sport, smask, fam, plen_d, plen_s, proto = fields[:10]
-    n = 4 if fam == socket.AF_INET else 16
-    lft = LFT_CFG.unpack_from(b, SEL.size)
-    prio, index, dirn, action, _, share = POL_TAIL.unpack_from(
-        b, SEL.size + LFT_CFG.size + LFT_CUR.size)
-    p = dict(family=fam, src=str(ipaddress.ip_address(saddr[:n])), src_len=plen_s,
-             dst=str(ipaddress.ip_address(daddr[:n])), dst_len=plen_d, proto=proto,
-             sport=socket.ntohs(sport), sport_mask=socket.ntohs(smask),
-             dport=socket.ntohs(dport), dport_mask=socket.ntohs(dmask),
-             priority=prio, dir=dirn, action=action, lft=lft, tmpls=[])
-    off = (SEL.size + LFT_CFG.size + LFT_CUR.size + POL_TAIL.size + 3) & ~3
-    while off + 4 <= len(b):
-        alen, atype = struct.unpack_from("=HH", b, off)
-        if alen < 4:
-            break
-        if atype & 0x3fff == XFRMA_TMPL:
-            for t in range(off + 4, off + alen - TMPL.size + 1, TMPL.size):
-                (tdaddr, spi, tproto, tfam, tsaddr, reqid, mode, _share, optional,
-                 aalgos, ealgos, calgos) = TMPL.unpack_from(b, t)
-                m = 4 if tfam == socket.AF_INET else 16
-                p["tmpls"].append(dict(
-                    family=tfam, dst=str(ipaddress.ip_address(tdaddr[:m])),
-                    src=str(ipaddress.ip_address(tsaddr[:m])), spi=socket.ntohl(spi),
-                    proto=tproto, reqid=reqid, mode=mode, optional=optional,
-                    algos=(aalgos, ealgos, calgos)))
-        off += (alen + 3) & ~3
-    return p
-
-
-def tool(nsname, *args, check=True):
-    r = subprocess.run(["ip", "netns", "exec", nsname, TOOL, *map(str, args)],
-                       capture_output=True, text=True)
-    if check and r.returncode:
-        raise AssertionError(f"xfrm_tool {args[:2]}: {r.stderr}")
-    return r
 
 
 # --- host: the probe ------------------------------------------------------
@@ -288,242 +188,6 @@ def test_daemon_start_purges_a_killed_predecessors_policies(ns):
     finally:
         d.stop()
     assert [p["src"] for p in nl_dump_policies(ns.name)] == ["10.0.5.0"]
-
-
-# --- the guest: topology --------------------------------------------------
-
-ADDR = {
-    "IP4": dict(lan="10.1.0.2", gwlan="10.1.0.1", gw="192.0.2.1", guest="192.0.2.2",
-                inner="10.2.0.2", lan_net="10.1.0.0/24", plen="24", host="32"),
-    "IP6": dict(lan="fd00:1::2", gwlan="fd00:1::1", gw="2001:db8::1", guest="2001:db8::2",
-                inner="fd00:2::2", lan_net="fd00:1::/64", plen="64", host="128"),
-}
-
-
-class Bed:
-    """lanH - gwH (xdpsec, afxdp) - brH (bridge) - tap - the guest (xdpsec,
-    backend kernel; its inner addresses on lo, behind its own tunnel end).
-    The guest runs copies of build/xdpsec and xfrm_tool made before it booted
-    (its 9p view of the host caches lookups, and others rebuild build/)."""
-
-    def __init__(self):
-        from guest.guest import Guest
-        self.prefix = "kb" + secrets.token_hex(3)
-        self.lan, self.gw, self.br = (Netns(f"{self.prefix}-{n}") for n in ("lan", "gw", "br"))
-        self.bins = tempfile.mkdtemp(prefix="xdpsec-kb-", dir="/var/tmp")
-        for b in (XDPSEC, TOOL):
-            shutil.copy2(b, self.bins)
-        self.guest = Guest(self.br.name)
-        self.h = Xdpsec(self.gw, "h")
-        self.spi = 0x20000
-
-    def build(self):
-        p = self.prefix
-        for n in (self.lan, self.gw, self.br):
-            subprocess.run(["ip", "netns", "add", n.name], check=True)
-            n.run("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
-                  "net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0")
-        self.gw.run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1")
-        self.gw.run(f"ip link add {p}gl type veth peer name {p}l netns {self.lan.name}")
-        self.gw.run(f"ip link add {p}gw type veth peer name {p}bw netns {self.br.name}")
-        self.guest.start()
-        self.br.run(f"ip link add br0 type bridge && ip link set br0 up && "
-                    f"ip link set {p}bw master br0 up && "
-                    f"ip link set {self.guest.taps[0]} master br0 up")
-        self.lan.run(f"ethtool -K {p}l tso off gso off >/dev/null && ip link set {p}l up")
-        self.gw.run(f"ip link set {p}gl up && ip link set {p}gw up")
-        self.guest.run("sysctl -qw net.ipv6.conf.all.accept_dad=0 "
-                       "net.ipv6.conf.eth0.accept_dad=0")
-        for fam, a in ADDR.items():
-            v = "-6" if fam == "IP6" else "-4"
-            self.lan.run(f"ip addr add {a['lan']}/{a['plen']} dev {p}l && "
-                         f"ip {v} route add default via {a['gwlan']}")
-            self.gw.run(f"ip addr add {a['gwlan']}/{a['plen']} dev {p}gl && "
-                        f"ip addr add {a['gw']}/{a['plen']} dev {p}gw && "
-                        f"ip {v} route add {a['inner']}/{a['host']} via {a['guest']}")
-            self.guest.run(f"ip addr add {a['guest']}/{a['plen']} dev eth0 && "
-                           f"ip addr add {a['inner']}/{a['host']} dev lo")
-        self.guest.up("eth0")
-        for fam, a in ADDR.items():
-            v = "-6" if fam == "IP6" else "-4"
-            self.guest.run(f"ip {v} route add {a['lan_net']} via {a['gw']} src {a['inner']}")
-        self.h.start(p + "gw", p + "gl")
-        self.gstart()
-
-    def close(self):
-        try:
-            self.h.stop()
-        finally:
-            try:
-                self.guest.close()
-            finally:
-                for n in (self.lan, self.gw, self.br):
-                    subprocess.run(["ip", "netns", "del", n.name], check=False)
-                shutil.rmtree(self.bins, ignore_errors=True)
-
-    def g(self, *args, check=True):
-        """The guest's xdpsec (instance g)."""
-        return self.guest.run([os.path.join(self.bins, "xdpsec"), "-i", "g", *args],
-                              check=check, timeout=60)
-
-    def gjs(self, *args):
-        return json.loads(self.g("--json", *args).stdout)
-
-    def gstart(self):
-        self.g("daemon", "--backend", "kernel")
-        self.g("attach", "--wan", "eth0")
-
-    def xfrm(self):
-        """The guest's XFRM: (states text, policies text)."""
-        r = self.guest.run("ip -s xfrm state; echo ===; ip xfrm policy")
-        return tuple(r.stdout.split("===\n"))
-
-    def next_spis(self):
-        self.spi += 0x10
-        return self.spi, self.spi + 1
-
-
-@pytest.fixture(scope="module")
-def bed():
-    b = Bed()
-    try:
-        b.build()
-        yield b
-    finally:
-        b.close()
-
-
-def xfrm_sa_block(states, spi):
-    """SA spi's lines in `ip -s xfrm state` text."""
-    block = re.search(r"^src [^\n]*\n\tproto \w+ spi 0x%08x\(.*?(?=^src |\Z)" % spi,
-                      states, re.S | re.M)
-    assert block, f"spi 0x{spi:x} not in XFRM:\n{states}"
-    return block.group(0)
-
-
-def xfrm_sa_counters(states, spi):
-    """(bytes, packets) of SA spi in `ip -s xfrm state` text."""
-    m = re.search(r"lifetime current:\s+(\d+)\(bytes\), (\d+)\(packets\)",
-                  xfrm_sa_block(states, spi))
-    return int(m.group(1)), int(m.group(2))
-
-
-class Pair:
-    """One SA each way between gwH (afxdp) and the guest (kernel): hg is
-    gwH -> guest (reqid 1), gh the way back (reqid 2)."""
-
-    def __init__(self, bed, alg_name, mode, fam, esn=False, encap=False):
-        self.b, self.alg_name, self.mode, self.fam = bed, alg_name, mode, fam
-        self.esn, self.encap = esn, encap
-        self.a = ADDR[fam]
-        self.proto = alg(alg_name, 1)[0]
-        self.hg, self.gh = bed.next_spis()
-
-    def words(self, spi, src, dst, reqid, inbound):
-        _, algw, _ = alg(self.alg_name, spi)
-        w = ["state", "add", "src", src, "dst", dst, "proto", self.proto, "spi", hex(spi),
-             "mode", self.mode, *algw, "reqid", str(reqid)]
-        w += ["replay-window", "64"] if inbound else []
-        w += ["flag", "esn"] if self.esn else []
-        w += ["encap", "espinudp", "4500", "4500", "0.0.0.0"] if self.encap else []
-        return w
-
-    def add(self, hg=None, gh=None):
-        """Inbound SAs first on both sides, then outbound (a rekey's order)."""
-        hg, gh = hg or self.hg, gh or self.gh
-        gw, guest, b = self.a["gw"], self.a["guest"], self.b
-        b.g(*self.words(hg, gw, guest, 1, True))
-        b.h.cli(*self.words(gh, guest, gw, 2, True))
-        b.h.cli(*self.words(hg, gw, guest, 1, False))
-        b.g(*self.words(gh, guest, gw, 2, False))
-        self.hg, self.gh = hg, gh
-
-    def delete(self, hg, gh):
-        gw, guest, b = self.a["gw"], self.a["guest"], self.b
-        b.h.cli("state", "delete", "dst", guest, "proto", self.proto, "spi", hex(hg))
-        b.g("state", "delete", "dst", gw, "proto", self.proto, "spi", hex(gh))
-        b.h.cli("state", "delete", "dst", gw, "proto", self.proto, "spi", hex(gh))
-        b.g("state", "delete", "dst", guest, "proto", self.proto, "spi", hex(hg))
-
-    def sels(self):
-        """(gwH's side, the guest's side) of the protected traffic."""
-        a = self.a
-        if self.mode == "tunnel":
-            return a["lan_net"], f"{a['inner']}/{a['host']}"
-        return f"{a['gw']}/{a['host']}", f"{a['guest']}/{a['host']}"
-
-    def protect(self):
-        a, b = self.a, self.b
-        h_sel, g_sel = self.sels()
-        tm = ["proto", self.proto, "mode", self.mode]
-        t_hg = (["src", a["gw"], "dst", a["guest"]] if self.mode == "tunnel" else []) + tm
-        t_gh = (["src", a["guest"], "dst", a["gw"]] if self.mode == "tunnel" else []) + tm
-        h_in = "fwd" if self.mode == "tunnel" else "in"
-        b.h.cli("policy", "add", "src", h_sel, "dst", g_sel, "dir", "out", "tmpl", *t_hg,
-                "reqid", "1")
-        b.h.cli("policy", "add", "src", g_sel, "dst", h_sel, "dir", h_in, "tmpl", *t_gh,
-                "reqid", "2")
-        b.g("policy", "add", "src", g_sel, "dst", h_sel, "dir", "out", "tmpl", *t_gh,
-            "reqid", "2")
-        b.g("policy", "add", "src", h_sel, "dst", g_sel, "dir", "in", "tmpl", *t_hg,
-            "reqid", "1")
-
-    def ends(self):
-        """(host namespace, its address, the guest's address) of the traffic."""
-        a = self.a
-        if self.mode == "tunnel":
-            return self.b.lan, a["lan"], a["inner"]
-        return self.b.gw, a["gw"], a["guest"]
-
-    def flush(self):
-        for cli in (self.b.h.cli, self.b.g):
-            cli("policy", "flush")
-            cli("state", "flush")
-
-
-def guest_ping(bed, addr, count=3):
-    r = bed.guest.run(["ping", "-n", "-q", "-c", str(count), "-i", "0.05", "-W", "3", "-s",
-                       "200", addr], check=False, timeout=60)
-    assert f"{count} received" in r.stdout, f"ping {addr} from the guest: {r.stdout}{r.stderr}"
-
-
-def tcp_to_guest(bed, client, addr, port, nbytes=30000):
-    unit = key(port, 9, 1000)
-    srv = bed.guest.run_async([PYTHON, "-c", TCP_SERVER, addr, str(port)], timeout=60)
-    wait_for(lambda: f":{port}" in bed.guest.run(["ss", "-Htln"]).stdout, timeout=20,
-             what="the guest's TCP server")
-    r = client.run([PYTHON, "-c", TCP_CLIENT, addr, str(port), unit.hex(),
-                    str(nbytes // 1000)], check=False, timeout=60)
-    want = _digest(unit, nbytes)
-    srv.result(90)
-    assert r.stdout == want, f"TCP to the guest {addr}: {r.stdout!r} {r.stderr}"
-
-
-def tcp_from_guest(bed, server, addr, port, nbytes=30000):
-    unit = key(port, 9, 1000)
-    srv = server.popen([PYTHON, "-c", TCP_SERVER, addr, str(port)],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_for(lambda: f":{port}" in server.run(["ss", "-Htln"]).stdout, timeout=20,
-                 what="the host's TCP server")
-        r = bed.guest.run([PYTHON, "-c", TCP_CLIENT, addr, str(port), unit.hex(),
-                           str(nbytes // 1000)], check=False, timeout=60)
-        assert r.stdout == _digest(unit, nbytes), f"TCP from the guest: {r.stdout!r} {r.stderr}"
-    finally:
-        srv.kill()
-        srv.communicate()
-
-
-def _digest(unit, nbytes):
-    import hashlib
-    n = nbytes // 1000
-    return (hashlib.sha256(unit * n).digest() + (n * 1000).to_bytes(8, "big")).hex()
-
-
-def warm_up(pair):
-    ns, _, gaddr = pair.ends()
-    wait_for(lambda: ns.ping(gaddr, wait=2), timeout=40, interval=0.5,
-             what=f"ping {gaddr} from {ns.name}")
 
 
 # --- the guest: tests ------------------------------------------------------
@@ -783,11 +447,6 @@ def test_probe_in_the_guest(bed):
               k(1, 20), "128", check=False)
     assert r.returncode == 1 and "kernel backend: reqid 70000 above 65535" in r.stderr
     assert bed.gjs("state", "list") == [] and bed.xfrm() == ("", "")
-
-
-def xfrm_stat(bed):
-    text = bed.guest.run(["cat", "/proc/net/xfrm_stat"]).stdout
-    return {k: int(v) for k, v in (line.split() for line in text.splitlines())}
 
 
 def test_unprotected_plaintext_is_left_to_the_kernel_and_dropped(bed):
