@@ -47,7 +47,7 @@ virtio virtio_ring virtio_pci virtio_net virtio_console virtio-rng
 xfrm_user xfrm_algo xfrm_interface esp4 esp6 ah4 ah6
 gcm ghash-generic ghash-clmulni-intel ctr seqiv echainiv authenc authencesn
 chacha20poly1305 chacha_generic chacha-x86_64 poly1305_generic poly1305-x86_64
-aesni-intel sha512_generic cryptd crypto_simd drbg jitterentropy_rng
+aesni-intel sha512_generic cryptd crypto_simd drbg
 veth bridge tun sch_ingress cls_bpf act_bpf
 """.split()
 
