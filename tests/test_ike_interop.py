@@ -263,7 +263,7 @@ def pki(request, rig, tmp_path_factory):
     return p
 
 
-def cert_confs(pki, prop):
+def cert_confs(pki):
     return dict(a_auth="pubkey", a_secret=None, a_local_cert=pki.cert("moon"),
                 a_local_key=pki.key("moon"), a_remote_ca=pki.ca_cert,
                 b_auth="pubkey", b_secret=None, b_local_cert="sun.pem", b_remote_ca="ca.pem")
@@ -274,7 +274,7 @@ def test_certificates(rig, pki, initiator):
     """Certificate authentication (ECDSA P-256 or RSA 2048, one CA) both ways."""
     t, d, c = rig
     prop = PROPOSALS[0]
-    load_both(rig, prop, **cert_confs(pki, prop))
+    load_both(rig, prop, **cert_confs(pki))
     if initiator == "xdpsec":
         d.cli("up", "gw")
     else:
@@ -294,6 +294,9 @@ FAILURES = [
     ("wrong-psk", dict(a_secret="not the secret"),
      "IKE_AUTH failed: peer says authentication-failed", "peer's AUTH does not verify",
      "received AUTHENTICATION_FAILED notify error"),
+    ("unknown-id", dict(a_remote_id="other.example"),
+     "IKE_AUTH failed: peer says authentication-failed",
+     "no connection for the peer's identity", "received AUTHENTICATION_FAILED notify error"),
     ("no-proposal", dict(b_proposals="aes128-sha1-modp1024"),
      "peer refused IKE_SA_INIT: no-proposal-chosen",
      "IKE_SA_INIT refused with no-proposal-chosen", "received NO_PROPOSAL_CHOSEN notify error"),
@@ -487,3 +490,19 @@ def test_rekey_under_traffic(rig, overrides):
     assert len(d.protect()) == 2
     d.cli("down", "gw")
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
+def test_dpd_clears_a_dead_peer(rig):
+    """dpd_delay = 1s: charon killed, xdpsec's liveness checks go
+    unanswered, the IKE SA and its Child SA leave the maps (dpd_action =
+    clear). charon is started again afterwards."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[1], a_conn_extra="dpd_delay = 1s")
+    d.cli("up", "gw")
+    wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    mark = len(d.log())
+    c.proc.kill()
+    c.proc.wait()
+    wait_for(d.empty, timeout=40, interval=0.2, what="the dead peer's SAs cleared")
+    assert "peer did not answer" in d.log()[mark:]
+    c.start()
