@@ -31,8 +31,14 @@
 enum {
 	XS_WK_FRAME_SIZE = XSK_UMEM__DEFAULT_FRAME_SIZE,	/* 4096 */
 	XS_WK_FRAME_HEADROOM = 256,	/* where new packets start (= XDP's) */
-	XS_WK_FRAMES_PER_SOCK = 2048,	/* default UMEM share of a socket */
-	XS_WK_RING = 1024,		/* fill/completion/RX/TX descriptors */
+	XS_WK_FRAMES_PER_SOCK = 4096,	/* default UMEM share of a socket */
+	/*
+	 * Fill/completion/RX/TX descriptors. A thread that is not running
+	 * (2 cores shared with the traffic's own endpoints) finds what
+	 * arrived meanwhile here: with 1024, TCP bursts overflowed the RX
+	 * and fill rings (docs/performance.md).
+	 */
+	XS_WK_RING = 4096,
 	XS_WK_BATCH = 64,		/* RX descriptors per pass */
 	XS_WK_KICKS_MAX = 64,		/* sendto() calls per flush */
 	XS_WK_POLL_MS = 10,		/* idle wait: bounds stop and grace */
@@ -184,6 +190,8 @@ void xs_wsock_complete(struct xs_wthread *t, struct xs_wsock *s);
 bool xs_wsock_tx(struct xs_wthread *t, struct xs_wsock *s, uint64_t addr,
 		 uint32_t len);
 void xs_wsock_flush(struct xs_wthread *t, struct xs_wsock *s);
+/* Add the kernel's drop counts of the socket (XDP_STATISTICS) to st. */
+void xs_wsock_kstats(const struct xs_wsock *s, struct xs_worker_stats *st);
 
 /* process.c APIs: */
 /* One received frame (UMEM address and length) from socket s. */

@@ -202,6 +202,8 @@ void xs_worker_stats(struct xs_worker *w, struct xs_worker_stats *out)
 		for (i = 0; i < XS_DROP__MAX; i++)
 			out->drops[i] += __atomic_load_n(&s->drops[i],
 							 __ATOMIC_RELAXED);
+		for (i = 0; i < w->th[q].nsocks; i++)
+			xs_wsock_kstats(&w->th[q].socks[i], out);
 	}
 	out->sa_events = atomic_load(&w->sa_events);
 }

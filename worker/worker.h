@@ -94,6 +94,9 @@ struct xs_worker_stats {
 	uint64_t rx, tx;			/* frames */
 	uint64_t drops[XS_DROP__MAX];		/* by reason, all threads */
 	uint64_t sa_events;			/* lifetime events raised */
+	/* Frames the kernel dropped before the worker saw them: */
+	uint64_t xsk_rx_dropped;		/* no free frame in a fill ring */
+	uint64_t xsk_rx_ring_full;		/* an RX ring was full */
 };
 void xs_worker_stats(struct xs_worker *w, struct xs_worker_stats *out);
 

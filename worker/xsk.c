@@ -125,7 +125,11 @@ void xs_wsock_close(struct xs_worker *w, struct xs_wsock *s)
 	s->slot = UINT32_MAX;
 }
 
-/* Top the fill ring up while the thread keeps its reserve of frames. */
+/*
+ * Top the fill ring up to full while the thread keeps its reserve of
+ * frames: after a pause of the thread the kernel may have taken most of
+ * it, and each frame missing there is a packet dropped on the next burst.
+ */
 void xs_wsock_refill(struct xs_wthread *t, struct xs_wsock *s)
 {
 	struct xs_frames *f = &t->frames;
@@ -133,7 +137,7 @@ void xs_wsock_refill(struct xs_wthread *t, struct xs_wsock *s)
 
 	if (f->n <= f->reserve)
 		return;
-	n = xsk_prod_nb_free(&s->fill, XS_WK_BATCH);
+	n = xsk_prod_nb_free(&s->fill, XS_WK_RING);
 	if (n > f->n - f->reserve)
 		n = f->n - f->reserve;
 	if (!n || xsk_ring_prod__reserve(&s->fill, n, &idx) != n)
@@ -176,6 +180,17 @@ bool xs_wsock_tx(struct xs_wthread *t, struct xs_wsock *s, uint64_t addr,
 	s->tx_queued++;
 	t->st.tx++;
 	return true;
+}
+
+void xs_wsock_kstats(const struct xs_wsock *s, struct xs_worker_stats *st)
+{
+	struct xdp_statistics x;
+	socklen_t len = sizeof(x);
+
+	if (s->fd < 0 || getsockopt(s->fd, SOL_XDP, XDP_STATISTICS, &x, &len))
+		return;
+	st->xsk_rx_dropped += x.rx_dropped;
+	st->xsk_rx_ring_full += x.rx_ring_full;
 }
 
 static bool tx_pending(const struct xs_wsock *s)
