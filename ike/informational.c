@@ -252,8 +252,9 @@ static const struct ike_child_cfg *restart_child(const struct ike_sa *sa)
 	const struct ike_child *c;
 	uint8_t i;
 
-	if (sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYING &&
-	    sa->state != IKE_SA_DELETING)
+	if (sa->state == IKE_SA_DELETING)
+		return NULL;	/* we were closing it anyway */
+	if (sa->state != IKE_SA_ESTABLISHED && sa->state != IKE_SA_REKEYING)
 		return sa->initiator ? sa->first_child : NULL;
 	for (c = sa->children; c; c = c->next)
 		if (c->cfg && c->cfg->dpd_action == IKE_DPD_RESTART)

@@ -6,37 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ike/id.h"
 #include "ike/proposal.h"
 #include "ike/sa.h"
-
-/* A printable identity (strongSwan's forms for the common types). */
-static void id_string(const struct ike_id_cfg *id, char *out, size_t len)
-{
-	size_t i, n = 0;
-
-	out[0] = 0;
-	switch (id->type) {
-	case 0:
-		snprintf(out, len, "%%any");
-		return;
-	case IKEV2_ID_IPV4_ADDR:
-		if (id->len == 4)
-			snprintf(out, len, "%u.%u.%u.%u", id->data[0],
-				 id->data[1], id->data[2], id->data[3]);
-		return;
-	case IKEV2_ID_FQDN:
-	case IKEV2_ID_RFC822_ADDR:
-		for (i = 0; i < id->len && n + 1 < len; i++)
-			out[n++] = id->data[i] >= 0x20 && id->data[i] < 0x7f ?
-				   (char)id->data[i] : '?';
-		out[n] = 0;
-		return;
-	default:
-		for (i = 0; i < id->len && n + 3 < len; i++)
-			n += (size_t)snprintf(out + n, len - n, "%02x",
-					      id->data[i]);
-	}
-}
 
 static void child_info(const struct ike_child *c, struct ike_child_info *ci)
 {
@@ -74,8 +46,8 @@ static void sa_info(const struct ike_sa *sa, struct ike_sa_info *si)
 	si->spi_r = sa->spi_r;
 	si->local = sa->local;
 	si->remote = sa->remote;
-	id_string(&sa->local_id, si->local_id, sizeof(si->local_id));
-	id_string(&sa->remote_id, si->remote_id, sizeof(si->remote_id));
+	ike_id_format(&sa->local_id, si->local_id, sizeof(si->local_id));
+	ike_id_format(&sa->remote_id, si->remote_id, sizeof(si->remote_id));
 	if (sa->chosen.nprops &&
 	    ike_prop_format(&sa->chosen, si->proposal, sizeof(si->proposal)) < 0)
 		si->proposal[0] = 0;

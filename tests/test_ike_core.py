@@ -404,3 +404,15 @@ def test_responder_forced_encap():
     assert ci["encap"] and cr["encap"]
     assert (ci["local_port"], ci["remote_port"], cr["local_port"]) == (4500, 4500, 4500)
     assert res["sa"]["i"][0]["nat_remote"] and not res["sa"]["i"][0]["nat_local"]
+
+
+def test_down_to_dead_peer_no_restart():
+    """Our DELETE gets no answer: the SA goes after the retransmits, and
+    dpd_action = restart does not bring back what we closed."""
+    res = run(opts=["dead=4000", "down=5000:i"], i=["action=restart"], until=40000)
+    mirrored(res)
+    (d,) = res["delete"]["i"]
+    assert 5000 + 500 + 900 + 1620 + 2916 + 5248 + 9447 - 50 < d["t"] < 5000 + 21000
+    later = [m for m in res["msgs"] if m["from"] == "i" and m["t"] >= 5000]
+    assert len(later) == 6 and all(bytes.fromhex(m["hex"])[18] == 37 for m in later)
+    assert not res["sa"]["i"] and res["stats"]["i"]["give_ups"] == 1
