@@ -83,15 +83,21 @@ static int add_request_payloads(struct ike_sa *sa, struct ike_buf *b)
 	return rc;
 }
 
-/* A fresh key pair of ke_group and the request (again, after a restart). */
+/*
+ * The request, again after a restart: with a fresh key pair when the
+ * group is new; after a COOKIE everything but the cookie is unchanged
+ * (RFC 7296 2.6).
+ */
 static int send_request(struct ike_sa *sa, uint64_t now)
 {
 	struct ike_buf *b = &sa->ctx->out;
 
-	ike_dh_free(sa->dh);
-	sa->dh = ike_dh_new(sa->ke_group);
-	if (!sa->dh || ike_dh_generate(sa->dh))
-		return -1;
+	if (!sa->dh || ike_dh_group(sa->dh) != sa->ke_group) {
+		ike_dh_free(sa->dh);
+		sa->dh = ike_dh_new(sa->ke_group);
+		if (!sa->dh || ike_dh_generate(sa->dh))
+			return -1;
+	}
 	ike_buf_init(b, sa->spi_i, 0, IKEV2_EXCHANGE_IKE_SA_INIT,
 		     IKEV2_FLAG_INITIATOR, 0);
 	if (add_request_payloads(sa, b) || ike_msg_finalise(b) < 0)

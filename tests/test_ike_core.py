@@ -416,3 +416,18 @@ def test_down_to_dead_peer_no_restart():
     later = [m for m in res["msgs"] if m["from"] == "i" and m["t"] >= 5000]
     assert len(later) == 6 and all(bytes.fromhex(m["hex"])[18] == 37 for m in later)
     assert not res["sa"]["i"] and res["stats"]["i"]["give_ups"] == 1
+
+
+def test_cookie_echoed():
+    """A responder that demands cookies (RFC 7296 2.6): the initiator sends
+    its IKE_SA_INIT again with the COOKIE notify first, and gets in."""
+    res = run(opts=["cookies"])
+    check_keys(res, 36, 0)
+    first, demand, again = (bytes.fromhex(m["hex"]) for m in res["msgs"][:3])
+    (cookie,) = [b[4:] for t, b in payloads(demand) if t == 41]
+    assert payloads(demand)[0][1][2:4] == (16390).to_bytes(2, "big") and len(cookie) == 33
+    assert demand[8:16] == bytes(8) and len(payloads(demand)) == 1
+    t, body = payloads(again)[0]
+    assert t == 41 and body[2:4] == (16390).to_bytes(2, "big") and body[4:] == cookie
+    assert payloads(again)[1:] == payloads(first) and again[:8] == first[:8]
+    assert res["stats"]["r"]["established"] == 1

@@ -25,6 +25,7 @@
  * for decrypting the CREATE_CHILD_SA exchanges that follow).
  *   natr=ADDR     r sees i's datagrams from ADDR:PORT+10000 (a NAT)
  *   v6            2001:db8::1 -> 2001:db8::2 instead
+ *   cookies       r demands a COOKIE whatever its number of half-open SAs
  * Prints one JSON line per datagram, NAT keepalive, install and delete
  * (with the keys: test-only), then per side its IKE SAs (with SK_d,
  * test-only) and stats.
@@ -66,6 +67,7 @@ static uint64_t now, until = 60000, dead_at = UINT64_MAX;
 static uint64_t alive_at = UINT64_MAX;
 static struct ike_addr nat_addr;
 static const char *addr_i = "192.0.2.1", *addr_r = "192.0.2.2";
+static bool always_cookies;
 static uint32_t next_spi = 0xc0000000;
 static uint16_t dh_group[2];
 static uint8_t dh_priv[2][IKE_DH_MAX_SECRET_LEN];
@@ -279,6 +281,8 @@ static int parse_opt(const char *opt)
 		return (until = strtoull(opt + 6, NULL, 10)), 0;
 	if (!strncmp(opt, "dead=", 5))
 		return (dead_at = strtoull(opt + 5, NULL, 10)), 0;
+	if (!strcmp(opt, "cookies"))
+		return (always_cookies = true), 0;
 	if (!strcmp(opt, "v6")) {
 		addr_i = "2001:db8::1";
 		addr_r = "2001:db8::2";
@@ -456,6 +460,8 @@ static int setup(int side, char **kv, int n)
 		fprintf(stderr, "load: %s\n", ctx[side] ? err.reason : "");
 		return -1;
 	}
+	if (side && always_cookies)
+		ctx[side]->cookies.threshold = 0;
 	return 0;
 }
 
