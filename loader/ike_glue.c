@@ -357,6 +357,7 @@ void xs_ike_close(struct xs_daemon *d)
 	if (!ike)
 		return;
 	core_stop(ike);
+	xs_ike_forget(ike);
 	socks_close(ike);
 	xs_ike_conf_free(&ike->conf);
 	free(ike->children);

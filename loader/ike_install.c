@@ -279,34 +279,44 @@ static int ts_policies(struct xs_daemon *d, const struct pol_tmpl *t,
 
 /* ---- SAs --------------------------------------------------------------- */
 
-/* Inbound selectors: one per TS pair if each side is one prefix. */
+/* One inbound selector: from a remote prefix to a local one. */
+static void sel_fill(struct xs_sa_sel *s, const struct pfx *rp,
+		     const struct pfx *lp, const struct ike_ts *rt,
+		     const struct ike_ts *l, uint8_t proto)
+{
+	*s = (struct xs_sa_sel){ .family = ts_family(l), .src_len = rp->len,
+				 .dst_len = lp->len, .proto = proto,
+				 .sport_lo = rt->start_port, .sport_hi = rt->end_port,
+				 .dport_lo = l->start_port, .dport_hi = l->end_port };
+	memcpy(s->src, rp->addr, 16);
+	memcpy(s->dst, lp->addr, 16);
+}
+
+/* Inbound selectors: a TS pair's prefixes crossed; none (any packet) if
+ * that takes more than XS_SA_SEL_MAX. */
 static void in_selectors(struct xs_sa_req *r, const struct ike_child_install *c)
 {
 	struct pfx lp[TS_PREFIXES_MAX], rp[TS_PREFIXES_MAX];
-	int i, j, proto;
+	int i, j, k, m, nl, nr, proto;
 
 	r->nsel = 0;
 	for (i = 0; i < c->local_ts.num; i++)
 		for (j = 0; j < c->remote_ts.num; j++) {
 			const struct ike_ts *l = &c->local_ts.ts[i], *rt = &c->remote_ts.ts[j];
-			struct xs_sa_sel *s = &r->sel[r->nsel];
 
 			proto = pair_proto(l, rt);
 			if (!ts_family(l) || ts_family(l) != ts_family(rt) || proto < 0)
 				continue;
-			if (r->nsel >= XS_SA_SEL_MAX || range_prefixes(l, lp) != 1 ||
-			    range_prefixes(rt, rp) != 1) {
-				r->nsel = 0;	/* not expressible: any packet */
+			nl = range_prefixes(l, lp);
+			nr = range_prefixes(rt, rp);
+			if (nl < 0 || nr < 0 || r->nsel + nl * nr > XS_SA_SEL_MAX) {
+				r->nsel = 0;
 				return;
 			}
-			*s = (struct xs_sa_sel){ .family = ts_family(l),
-				.src_len = rp[0].len, .dst_len = lp[0].len,
-				.proto = proto, .sport_lo = rt->start_port,
-				.sport_hi = rt->end_port, .dport_lo = l->start_port,
-				.dport_hi = l->end_port };
-			memcpy(s->src, rp[0].addr, 16);
-			memcpy(s->dst, lp[0].addr, 16);
-			r->nsel++;
+			for (k = 0; k < nl; k++)
+				for (m = 0; m < nr; m++)
+					sel_fill(&r->sel[r->nsel++], &rp[m], &lp[k], rt, l,
+						 proto);
 		}
 }
 

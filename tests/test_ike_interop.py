@@ -288,6 +288,33 @@ def test_certificates(rig, pki, initiator):
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
 
+def test_ts_ranges_and_protocol(rig):
+    """A range on our side and ICMP only: the policies are the range's
+    prefixes (both directions, protocol icmp), the inbound SA's selectors
+    the same, pings go through the tunnel."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0], a_local_ts="10.1.0.2-10.1.0.5",
+              a_remote_ts="10.2.0.0/24[icmp]", b_local_ts="10.2.0.0/24[icmp]",
+              b_remote_ts="10.1.0.2-10.1.0.5")
+    d.cli("up", "gw")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    (ch,) = sa["child_sas"]
+    assert (ch["local_ts"], ch["remote_ts"]) == (["10.1.0.2-10.1.0.5"], ["10.2.0.0/24[1]"])
+    assert d.protect() == {("out", "10.1.0.2/31", "10.2.0.0/24"),
+                           ("out", "10.1.0.4/31", "10.2.0.0/24"),
+                           ("fwd", "10.2.0.0/24", "10.1.0.2/31"),
+                           ("fwd", "10.2.0.0/24", "10.1.0.4/31")}
+    assert {p["proto"] for p in d.js("policy", "list") if p["action"] == "protect"} == {"icmp"}
+    (sa_in,) = [s for s in d.js("state", "list") if s["dir"] == "in"]
+    assert sorted((x["src"], x["dst"], x.get("proto")) for x in sa_in["sel"]) == [
+        ("10.2.0.0/24", "10.1.0.2/31", "icmp"), ("10.2.0.0/24", "10.1.0.4/31", "icmp")]
+    assert t.lanA.ping(t["LANB_IP4"], count=3)
+    (ch,) = d.sas()[0]["child_sas"]
+    assert ch["packets_out"] >= 3 and ch["packets_in"] >= 3
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
 FAILURES = [
     # id, keyword overrides of confs(), what xdpsec logs as initiator / as
     # responder, what charon logs when it initiated (the notify we sent)
