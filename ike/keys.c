@@ -201,7 +201,8 @@ static size_t concat(uint8_t *dst, const struct xs_buf *pieces, int n)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		memcpy(dst + off, pieces[i].p, pieces[i].len);
+		if (pieces[i].len)	/* an absent g^ir is { NULL, 0 } */
+			memcpy(dst + off, pieces[i].p, pieces[i].len);
 		off += pieces[i].len;
 	}
 	return off;
