@@ -288,6 +288,25 @@ def test_certificates(rig, pki, initiator):
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
 
+def test_rekey_by_bytes(rig):
+    """rekey_bytes: the worker's soft byte limit marks the SAs dying, the
+    daemon tells the core, which rekeys; the traffic goes on."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0], a_child_extra="rekey_bytes = 300000\n life_bytes = 100000000")
+    d.cli("up", "gw")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    first, uid = sa["child_sas"][0]["spi_in"], sa["child_sas"][0]["uniqueid"]
+    limits = {s["dir"]: s["limit"] for s in d.js("state", "list")}
+    assert limits["out"]["byte-soft"] == 300000 and limits["out"]["byte-hard"] == 100000000
+    tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5007, nbytes=500000)
+    (sa,) = wait_for(lambda: (s := d.installed()) and s[0]["child_sas"][0]["spi_in"] != first
+                     and s, timeout=10, what="a rekey after 300000 bytes")
+    assert sa["child_sas"][0]["uniqueid"] > uid and sa["initiator"]
+    tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5008, nbytes=50000)
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
 def test_ts_ranges_and_protocol(rig):
     """A range on our side and ICMP only: the policies are the range's
     prefixes (both directions, protocol icmp), the inbound SA's selectors
