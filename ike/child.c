@@ -135,13 +135,22 @@ int ike_child_proposals(const struct ike_child_cfg *cfg, uint32_t spi_in,
 	return out->nprops ? 0 : -1;
 }
 
+int ike_child_key_lens(const struct ike_child *c, struct ike_key_lens *lens)
+{
+	if (c->proto == IKEV2_PROTO_ESP)
+		return ike_key_lens(c->encr, c->key_bits, c->integ, lens);
+	lens->encr = 0;		/* AH: integrity only */
+	lens->integ = ike_integ_key_len(c->integ);
+	return c->proto == IKEV2_PROTO_AH && lens->integ ? 0 : -1;
+}
+
 /* Transforms of the (one) chosen proposal, and the peer's SPI in it. */
 static int take_chosen(struct ike_child *c, const struct ike_sa_pld *ch,
 		       struct ike_err *err)
 {
 	const struct ike_proposal *p = &ch->props[0];
 	struct ike_key_lens lens;
-	int integ, esn;
+	int encr, integ, esn;
 
 	if (p->spi_size != IKEV2_SPI_BYTES_CHILD || p->proto != c->proto)
 		return ike_fail(err, IKEV2_N_INVALID_SYNTAX,
@@ -149,14 +158,13 @@ static int take_chosen(struct ike_child *c, const struct ike_sa_pld *ch,
 				p->spi_size);
 	c->chosen = *ch;
 	c->spi_out = ike_get32(p->spi);
-	c->encr = (uint16_t)ike_prop_xform(ch, 0, IKEV2_XFORM_ENCR,
-					   &c->key_bits);
+	encr = ike_prop_xform(ch, 0, IKEV2_XFORM_ENCR, &c->key_bits);
+	c->encr = encr < 0 ? 0 : (uint16_t)encr;	/* AH: none */
 	integ = ike_prop_xform(ch, 0, IKEV2_XFORM_INTEG, NULL);
 	c->integ = integ < 0 ? IKEV2_INTEG_NONE : (uint16_t)integ;
 	esn = ike_prop_xform(ch, 0, IKEV2_XFORM_ESN, NULL);
 	c->esn = esn == IKEV2_ESN_YES;
-	if (c->proto != IKEV2_PROTO_ESP ||
-	    ike_key_lens(c->encr, c->key_bits, c->integ, &lens))
+	if (ike_child_key_lens(c, &lens))
 		return ike_fail(err, IKEV2_N_NO_PROPOSAL_CHOSEN,
 				"Child SA transforms not supported");
 	if (!c->spi_out)
@@ -309,7 +317,7 @@ int ike_child_install(struct ike_child *c, const struct xs_buf *gir,
 	int rc;
 
 	lifetimes(c, now, &l);
-	rc = ike_key_lens(c->encr, c->key_bits, c->integ, &lens) ||
+	rc = ike_child_key_lens(c, &lens) ||
 	     ike_child_keys_derive(&sa->keys, gir, ni, nr, &lens, &k);
 	if (!rc) {
 		fill_install(c, c->initiator, &k, &l, &in);

@@ -34,6 +34,11 @@ static size_t integ_key_len(uint16_t integ)
 	return 0;
 }
 
+size_t ike_integ_key_len(uint16_t integ)
+{
+	return integ_key_len(integ);
+}
+
 static int aes_key_bits_ok(uint16_t key_bits)
 {
 	return key_bits == 128 || key_bits == 192 || key_bits == 256;
@@ -214,6 +219,14 @@ static int lens_ok(const struct ike_key_lens *lens)
 	       lens->integ <= IKE_INTEG_KEY_MAX_LEN;
 }
 
+/* A Child SA may have no cipher key (AH), but needs some key. */
+static int child_lens_ok(const struct ike_key_lens *lens)
+{
+	return (lens->encr || lens->integ) &&
+	       lens->encr <= IKE_ENCR_KEY_MAX_LEN &&
+	       lens->integ <= IKE_INTEG_KEY_MAX_LEN;
+}
+
 static void split_sa_keys(struct ike_sa_keys *k, const uint8_t *km)
 {
 	km = take(k->sk_d, km, k->prf_len);
@@ -277,7 +290,7 @@ int ike_child_keys_derive(const struct ike_sa_keys *sa,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!sa->prf_len || !nonces_ok(ni, nr) || !lens_ok(lens) ||
+	if (!sa->prf_len || !nonces_ok(ni, nr) || !child_lens_ok(lens) ||
 	    (gir && (!gir->p || !gir->len || gir->len > IKE_DH_MAX_SECRET_LEN)))
 		return -1;
 	if (gir)

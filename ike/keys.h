@@ -69,6 +69,9 @@ struct ike_signed_octets {
 int ike_key_lens(uint16_t encr, uint16_t key_bits, uint16_t integ,
 		 struct ike_key_lens *out);
 
+/* Key length of an HMAC integrity transform (AH, or ESP with CBC); 0 if
+ * unsupported. */
+size_t ike_integ_key_len(uint16_t integ);
 /* Output (and preferred key) length of a PRF, 0 if unsupported. */
 size_t ike_prf_len(uint16_t prf);
 /* prf(key, in...) with up to XS_HMAC_MAX_IN pieces; returns its length. */

@@ -250,6 +250,8 @@ struct ike_child *ike_child_by_spi(struct ike_sa *sa, uint8_t proto,
 				   uint32_t spi, bool inbound);
 /* Removes it from the dataplane (if installed) and frees it. */
 void ike_child_free(struct ike_child *c);
+/* Key lengths of its transforms (ESP, or AH with HMAC); 0 or -1. */
+int ike_child_key_lens(const struct ike_child *c, struct ike_key_lens *lens);
 /* Our proposals for cfg with our SPI spi_in in each; 0 or -1. */
 int ike_child_proposals(const struct ike_child_cfg *cfg, uint32_t spi_in,
 			struct ike_sa_pld *out);

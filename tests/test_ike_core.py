@@ -431,3 +431,12 @@ def test_cookie_echoed():
     assert t == 41 and body[2:4] == (16390).to_bytes(2, "big") and body[4:] == cookie
     assert payloads(again)[1:] == payloads(first) and again[:8] == first[:8]
     assert res["stats"]["r"]["established"] == 1
+
+
+def test_ah_child_sa():
+    res = run(i=["ah=sha256-sha384"], r=["ah=sha384"])
+    ci, cr = mirrored(res)
+    for c in (ci, cr):
+        assert (c["encr"], c["key_bits"], c["integ"]) == (0, 0, 13)
+        assert c["encr_in"] == c["encr_out"] == ""
+    check_keys(res, 0, 48)

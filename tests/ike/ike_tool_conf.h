@@ -5,7 +5,7 @@
  * shared key from strings, and the JSON printing of what the core
  * installs. Test-only: the daemon has its own configuration parser.
  *
- *   ike=PROPOSALS esp=PROPOSALS psk=SECRET lid=ID rid=ID
+ *   ike=PROPOSALS esp=PROPOSALS (or ah=PROPOSALS) psk=SECRET lid=ID rid=ID
  *   lts=TS[,TS] rts=TS[,TS]   (TS: CIDR, optionally "[proto/port]")
  *   mode=transport encap=yes frag=no dpd=DELAY/TIMEOUT action=restart
  *   local=ADDR remote=ADDR keyingtries=N
@@ -156,6 +156,9 @@ static int tool_set_child(struct ike_child_cfg *ch, const char *kv,
 
 	if (KEY("esp"))
 		return ike_prop_parse(v, IKEV2_PROTO_ESP, &ch->proposals, &err);
+	if (KEY("ah"))
+		return (ch->proto = IKEV2_PROTO_AH),
+		       ike_prop_parse(v, IKEV2_PROTO_AH, &ch->proposals, &err);
 	if (KEY("lts"))
 		return tool_ts(v, &ch->local_ts);
 	if (KEY("rts"))
