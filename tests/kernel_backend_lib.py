@@ -238,13 +238,32 @@ def xfrm_sa_counters(states, spi):
     return int(m.group(1)), int(m.group(2))
 
 
+SA_KEYS = {"src", "dst", "proto", "spi", "mode", "aead", "enc", "auth", "auth-trunc", "reqid",
+           "replay-window", "flag", "encap", "backend", "dir", "tmpl"}
+
+
+def conf_lines(words):
+    """`state add` / `policy add` words (after the subcommand) as the lines
+    of a configuration file item: `key = value...` (tmpl takes the rest)."""
+    lines, i = [], 0
+    while i < len(words):
+        j = len(words) if words[i] == "tmpl" else i + 1
+        while j < len(words) and words[j] not in SA_KEYS:
+            j += 1
+        lines.append(f"{words[i]} = " + " ".join(repr(w) if "(" in w or not w else w
+                                                for w in words[i + 1:j]))
+        i = j
+    return lines
+
+
 class Pair:
     """One SA each way between gwH (afxdp) and the guest (kernel): hg is
-    gwH -> guest (reqid 1), gh the way back (reqid 2)."""
+    gwH -> guest (reqid 1), gh the way back (reqid 2). g_extra: words added
+    to the guest's SAs (e.g. a per-SA backend)."""
 
-    def __init__(self, bed, alg_name, mode, fam, esn=False, encap=False):
+    def __init__(self, bed, alg_name, mode, fam, esn=False, encap=False, g_extra=()):
         self.b, self.alg_name, self.mode, self.fam = bed, alg_name, mode, fam
-        self.esn, self.encap = esn, encap
+        self.esn, self.encap, self.g_extra = esn, encap, list(g_extra)
         self.a = ADDR[fam]
         self.proto = alg(alg_name, 1)[0]
         self.hg, self.gh = bed.next_spis()
@@ -258,14 +277,22 @@ class Pair:
         w += ["encap", "espinudp", "4500", "4500", "0.0.0.0"] if self.encap else []
         return w
 
-    def add(self, hg=None, gh=None):
-        """Inbound SAs first on both sides, then outbound (a rekey's order)."""
+    def guest_sas(self, hg, gh):
+        gw, guest = self.a["gw"], self.a["guest"]
+        return (self.words(hg, gw, guest, 1, True) + self.g_extra,
+                self.words(gh, guest, gw, 2, False) + self.g_extra)
+
+    def add(self, hg=None, gh=None, guest=True):
+        """Inbound SAs first on both sides, then outbound (a rekey's order);
+        guest False: gwH's only."""
         hg, gh = hg or self.hg, gh or self.gh
-        gw, guest, b = self.a["gw"], self.a["guest"], self.b
-        b.g(*self.words(hg, gw, guest, 1, True))
-        b.h.cli(*self.words(gh, guest, gw, 2, True))
-        b.h.cli(*self.words(hg, gw, guest, 1, False))
-        b.g(*self.words(gh, guest, gw, 2, False))
+        gw, g_in, g_out, b = self.a["gw"], *self.guest_sas(hg, gh), self.b
+        if guest:
+            b.g(*g_in)
+        b.h.cli(*self.words(gh, self.a["guest"], gw, 2, True))
+        b.h.cli(*self.words(hg, gw, self.a["guest"], 1, False))
+        if guest:
+            b.g(*g_out)
         self.hg, self.gh = hg, gh
 
     def delete(self, hg, gh):
@@ -282,21 +309,35 @@ class Pair:
             return a["lan_net"], f"{a['inner']}/{a['host']}"
         return f"{a['gw']}/{a['host']}", f"{a['guest']}/{a['host']}"
 
-    def protect(self):
-        a, b = self.a, self.b
+    def policies(self):
+        """(gwH's, the guest's) policies as `policy add` words."""
+        a = self.a
         h_sel, g_sel = self.sels()
         tm = ["proto", self.proto, "mode", self.mode]
         t_hg = (["src", a["gw"], "dst", a["guest"]] if self.mode == "tunnel" else []) + tm
         t_gh = (["src", a["guest"], "dst", a["gw"]] if self.mode == "tunnel" else []) + tm
         h_in = "fwd" if self.mode == "tunnel" else "in"
-        b.h.cli("policy", "add", "src", h_sel, "dst", g_sel, "dir", "out", "tmpl", *t_hg,
-                "reqid", "1")
-        b.h.cli("policy", "add", "src", g_sel, "dst", h_sel, "dir", h_in, "tmpl", *t_gh,
-                "reqid", "2")
-        b.g("policy", "add", "src", g_sel, "dst", h_sel, "dir", "out", "tmpl", *t_gh,
-            "reqid", "2")
-        b.g("policy", "add", "src", h_sel, "dst", g_sel, "dir", "in", "tmpl", *t_hg,
-            "reqid", "1")
+        return ([["src", h_sel, "dst", g_sel, "dir", "out", "tmpl", *t_hg, "reqid", "1"],
+                 ["src", g_sel, "dst", h_sel, "dir", h_in, "tmpl", *t_gh, "reqid", "2"]],
+                [["src", g_sel, "dst", h_sel, "dir", "out", "tmpl", *t_gh, "reqid", "2"],
+                 ["src", h_sel, "dst", g_sel, "dir", "in", "tmpl", *t_hg, "reqid", "1"]])
+
+    def protect(self, guest=True):
+        h_pols, g_pols = self.policies()
+        for w in h_pols:
+            self.b.h.cli("policy", "add", *w)
+        for w in g_pols if guest else ():
+            self.b.g("policy", "add", *w)
+
+    def guest_conf(self, top):
+        """The guest's side as a configuration file, top lines first."""
+        out = [*top, "interfaces {", "    wan = eth0", "}", "sas {"]
+        for i, w in enumerate(self.guest_sas(self.hg, self.gh)):
+            out += [f"    sa{i} {{", *("        " + x for x in conf_lines(w[2:])), "    }"]
+        out += ["}", "policies {"]
+        for i, w in enumerate(self.policies()[1]):
+            out += [f"    p{i} {{", *("        " + x for x in conf_lines(w)), "    }"]
+        return "\n".join(out + ["}", ""])
 
     def ends(self):
         """(host namespace, its address, the guest's address) of the traffic."""

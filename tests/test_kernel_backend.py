@@ -20,7 +20,12 @@ In a QEMU guest with Debian's 6.1 kernel (tests/guest/):
     `ip -s xfrm state` and the host's SA counters;
   - a rekey under continuous traffic that loses no packet;
   - delete, flush, stop, kill -9 and restart keep XFRM in step with the
-    daemon and never touch a state or policy someone else added.
+    daemon and never touch a state or policy someone else added;
+  - plaintext a kernel SA's policy covers is left to the kernel, which
+    drops it; tunnel mode also with xdp-wan in generic mode (decrypted
+    packets seen twice);
+  - `backend = kernel` in a configuration file, and per-SA `backend = kernel`
+    in an instance whose default is afxdp (load-conf replaces the SAs).
 """
 import json
 import os
@@ -505,3 +510,42 @@ def test_generic_xdp_on_the_guest_wan(bed):
         bed.g("stop", check=False)
         bed.guest.run("ip link set eth0 mtu 1500")
         bed.gstart()
+
+
+def test_config_file_backends_in_the_guest(bed):
+    """`backend = kernel` in the file; then a file whose instance default is
+    afxdp and whose SAs say `backend = kernel` replaces it (load-conf)."""
+    bed.g("stop")
+    first = Pair(bed, "gcm", "tunnel", "IP4")
+    second = Pair(bed, "cbc", "tunnel", "IP4", g_extra=["backend", "kernel"])
+    try:
+        bed.guest.write("/tmp/kb1.conf", first.guest_conf(["backend = kernel"]), mode=0o600)
+        bed.guest.write("/tmp/kb2.conf", second.guest_conf(["backend = afxdp"]), mode=0o600)
+        first.add(guest=False)
+        first.protect(guest=False)
+        bed.g("daemon", "-c", "/tmp/kb1.conf")
+        assert bed.gjs("status")["backend"]["backend"] == "kernel"
+        states, pols = bed.xfrm()
+        assert states.count("proto esp") == 2 and pols.count("dir ") == 2
+        warm_up(first)
+        guest_ping(bed, first.a["lan"])
+        bed.h.cli("policy", "flush")
+        bed.h.cli("state", "flush")
+        second.add(guest=False)
+        second.protect(guest=False)
+        bed.g("load-conf", "/tmp/kb2.conf")
+        b = bed.gjs("status")["backend"]
+        assert b["backend"] == "afxdp" and b["kernel_sas"] == 2 and b["kernel_policies"] == 2
+        assert [s["backend"] for s in bed.gjs("state", "list")] == ["kernel", "kernel"]
+        states, _ = bed.xfrm()
+        assert sorted(re.findall(r"spi 0x([0-9a-f]+)", states)) == \
+            [f"{second.hg:08x}", f"{second.gh:08x}"]
+        assert "enc cbc(aes)" in states
+        warm_up(second)
+        guest_ping(bed, second.a["lan"])
+    finally:
+        bed.h.cli("policy", "flush")
+        bed.h.cli("state", "flush")
+        bed.g("stop", check=False)
+        bed.gstart()
+    assert bed.xfrm() == ("", "")
