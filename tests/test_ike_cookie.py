@@ -15,6 +15,12 @@ responder SPI, and the half-open count stays put (no state for them).
 Then charon initiates: it is asked for a cookie too, echoes it, is
 answered in full and sends IKE_AUTH, which the tool opens with the keys of
 the SA the cookie let through.
+
+test_daemon_flood_*: the same flood against the xdpsec daemon (gw2gw,
+xdpsec on gwA answering any peer, charon on gwB): the daemon keeps
+IKE_COOKIE_THRESHOLD (64) half-open IKE SAs and answers every later request
+with a lone COOKIE (seen on the wire), and charon, asked for a cookie too,
+gets its tunnel: IKE SA and Child SA up, pings through.
 """
 import os
 import struct
@@ -26,7 +32,8 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_ike_codec import K, charon_ns, decode  # noqa: E402,F401
 from test_ike_init import CHARON_IP, OUR_IP, peer  # noqa: E402,F401
-from netns import wait_for  # noqa: E402
+from netns import topology, wait_for  # noqa: E402
+from strongswan import Charon, swanctl_conf  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOL = os.path.join(ROOT, "build", "tests", "ike", "ike_cookie_tool")
@@ -72,25 +79,29 @@ def spoofed(n):
     return [f"10.66.{i // 250}.{i % 250 + 1}" for i in range(n)]
 
 
-def flood(ns, ours_mac, sources):
+def flood(ns, ours_mac, sources, iface="ike0", dst=OUR_IP):
     from scapy.layers.inet import IP, UDP
     from scapy.layers.l2 import Ether
-    src_mac = ns.mac("ike0")
-    frames = [Ether(src=src_mac, dst=ours_mac) / IP(src=s, dst=OUR_IP) /
+    src_mac = ns.mac(iface)
+    frames = [Ether(src=src_mac, dst=ours_mac) / IP(src=s, dst=dst) /
               UDP(sport=500, dport=500) / init_request(int.from_bytes(os.urandom(8), "big") | 1)
               for s in sources]
-    ns.sendp("ike0", frames)
+    ns.sendp(iface, frames)
     return frames
 
 
 def test_flood_demands_cookies_legit_peer_connects(peer, tmp_path):
     ns, swanctl, d, ours = peer
-    # answers to the spoofed sources leave towards charon's namespace; a
-    # static neighbour: no ARP queue for the burst to overflow
+    # answers to the spoofed sources leave towards charon's namespace;
+    # static neighbours both ways: no ARP queue for the burst to overflow
     ours.run(f"ip route add default via {CHARON_IP} dev ike1 && "
              f"ip neigh replace {CHARON_IP} lladdr {ns.mac('ike0')} dev ike1")
-    tool = ours.popen([TOOL, "aes256gcm16-prfsha384-x25519", OUR_IP, str(THRESHOLD), "20000"],
-                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ns.run(f"ip neigh replace {OUR_IP} lladdr {ours.mac('ike1')} dev ike0")
+    # its output to a file: a full pipe would stall it in the middle of the flood
+    out_path, err_path = tmp_path / "tool.out", tmp_path / "tool.err"
+    with open(out_path, "w") as out_f, open(err_path, "w") as err_f:
+        tool = ours.popen([TOOL, "aes256gcm16-prfsha384-x25519", OUR_IP, str(THRESHOLD),
+                           "20000"], stdout=out_f, stderr=err_f)
     init = None
     try:
         wait_for(lambda: tool.poll() is not None or ":500 " in ours.run(
@@ -101,15 +112,16 @@ def test_flood_demands_cookies_legit_peer_connects(peer, tmp_path):
                          "--uri", f"unix://{d}/run/charon.vici"], stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL,
                         env=dict(os.environ, SWANCTL_DIR=str(d / "swanctl")))
-        out, errs = tool.communicate(timeout=40)
+        tool.wait(timeout=40)
     finally:
         for p in (tool, init):
             if p is not None and p.poll() is None:
                 p.kill()
                 p.wait()
     import json
-    lines = [json.loads(line) for line in out.splitlines()]
-    assert tool.returncode == 0, (errs, (d / "charon.log").read_text()[-3000:])
+    lines = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert tool.returncode == 0, (err_path.read_text(), lines[-3:],
+                                  (d / "charon.log").read_text()[-3000:])
     inits = [x for x in lines if x["event"] != "auth"]
     flood_lines = [x for x in inits if x["from"] != CHARON_IP]
     legit = [x for x in inits if x["from"] == CHARON_IP]
@@ -144,3 +156,77 @@ def test_flood_demands_cookies_legit_peer_connects(peer, tmp_path):
     assert r["ok"] and r["ke"]["group"] == K["DH_CURVE25519"], r
     assert lines[-1]["event"] == "auth" and lines[-1]["open"] == "ok", lines[-1]
     assert lines[-1]["inner_len"] > 0
+
+
+DAEMON_THRESHOLD = 64  # IKE_COOKIE_THRESHOLD (ike/cookie.h)
+PROP = "aes256gcm16-prfsha384-x25519"
+
+
+def ike_packets(pkts):
+    """(src, dst, IKE bytes) of each UDP 500 datagram captured."""
+    from scapy.layers.inet import IP, UDP
+    return [(p[IP].src, p[IP].dst, bytes(p[UDP].payload)) for p in pkts
+            if UDP in p and p[UDP].dport == 500 or UDP in p and p[UDP].sport == 500]
+
+
+def is_cookie_only(m):
+    """An IKE_SA_INIT response with a zero SPIr and a lone COOKIE notify."""
+    return (m[18] == 34 and m[19] & 0x20 and m[8:16] == bytes(8) and m[16] == 41 and
+            m[28] == 0 and int.from_bytes(m[30:32], "big") == 4 + 4 + COOKIE_LEN and
+            int.from_bytes(m[34:36], "big") == 16390)
+
+
+def test_daemon_flood_demands_cookies_charon_connects(tmp_path):
+    from test_ike_interop import A_ID, B_ID, PSK, Daemon
+    with topology("gw2gw") as t:
+        d = Daemon(t.gwA, "ck", tmp_path)
+        c = Charon(t.gwB, tmp_path / "charon")
+        try:
+            d.run()
+            c.start()
+            common = dict(name="gw", proposals=PROP, esp_proposals="aes256gcm16",
+                          secret=PSK)
+            d.load(swanctl_conf(local="192.0.2.1", remote="%any", local_ts="10.1.0.0/24",
+                                remote_ts="10.2.0.0/24", local_id=A_ID, remote_id=B_ID,
+                                **common), t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+            c.load(swanctl_conf(local="192.0.2.2", remote="192.0.2.1", local_ts="10.2.0.0/24",
+                                remote_ts="10.1.0.0/24", local_id=B_ID, remote_id=A_ID,
+                                **common))
+            # answers to the spoofed sources go towards gwB (and die there)
+            t.gwA.run("ip route add 10.66.0.0/16 via 192.0.2.2")
+            cap = t.gwB.capture(t["GWB_WAN_IF"], "udp port 500")
+            sources = spoofed(FLOOD)
+            for k in range(0, FLOOD, 50):   # bursts the daemon's socket buffer takes
+                flood(t.gwB, t.gwA.mac(t["GWA_WAN_IF"]), sources[k:k + 50],
+                      iface=t["GWB_WAN_IF"], dst="192.0.2.1")
+            half = wait_for(lambda: len(d.sas()) >= DAEMON_THRESHOLD and d.sas(),
+                            timeout=20, what="the half-open IKE SAs")
+            c.initiate("net")
+            sas = wait_for(lambda: [s for s in d.sas() if s["state"] == "ESTABLISHED" and
+                                    s["child_sas"]], timeout=20, what="charon's IKE SA")
+            assert t.lanB.ping(t["LANA_IP4"], count=2) and t.lanA.ping(t["LANB_IP4"], count=2)
+            pkts = ike_packets(cap.stop())
+            after = d.sas()
+        finally:
+            d.stop()
+            c.stop()
+    # the flood made exactly THRESHOLD half-open SAs, whatever came after
+    assert len(half) == DAEMON_THRESHOLD
+    assert {s["state"] for s in half} == {"CONNECTING"}
+    connecting = [s for s in after if s["state"] == "CONNECTING"]
+    assert len(connecting) == DAEMON_THRESHOLD and len(sas) == 1
+    assert sas[0]["remote_id"] == B_ID and sas[0]["child_sas"][0]["state"] == "INSTALLED"
+    to_flood = [m for src, dst, m in pkts if dst.startswith("10.66.")]
+    cookies = [m for m in to_flood if is_cookie_only(m)]
+    full = [m for m in to_flood if not is_cookie_only(m)]
+    # (a capture may miss a few of a burst; none of them is a full answer)
+    assert len(full) == DAEMON_THRESHOLD and len(cookies) + len(full) <= FLOOD
+    assert len(cookies) >= 0.9 * (FLOOD - DAEMON_THRESHOLD)
+    assert all(m[16] == 33 for m in full)  # SA first: a real answer
+    # charon: a COOKIE first, then its request again with the cookie first
+    theirs = [(src, m) for src, dst, m in pkts if "192.0.2.2" in (src, dst) and m[18] == 34]
+    (s1, q1), (s2, r1), (s3, q2), (s4, r2) = theirs[:4]
+    assert (s1, s2, s3, s4) == ("192.0.2.2", "192.0.2.1", "192.0.2.2", "192.0.2.1")
+    assert is_cookie_only(r1) and q2[16] == 41 and int.from_bytes(q2[34:36], "big") == 16390
+    assert q2[36:36 + COOKIE_LEN] == r1[36:36 + COOKIE_LEN]
+    assert r2[16] == 33 and r2[8:16] != bytes(8)
