@@ -99,5 +99,7 @@ void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now);
 json_t *xs_ike_conns_json(const struct xs_daemon *d);
 /* list-sas: the IKE SAs and their Child SAs. */
 json_t *xs_ike_sas_json(struct xs_daemon *d);
+/* status: the core's counters (null without connections). */
+json_t *xs_ike_stats_json(const struct xs_daemon *d);
 
 #endif

@@ -281,3 +281,36 @@ json_t *xs_ike_sas_json(struct xs_daemon *d)
 		ike_foreach_sa(d->ike->ctx, sa_json, &w);
 	return w.list;
 }
+
+/* ---- status ------------------------------------------------------------- */
+
+json_t *xs_ike_stats_json(const struct xs_daemon *d)
+{
+	struct ike_stats st;
+	json_t *drops;
+	unsigned int i;
+
+	if (!d->ike || !d->ike->ctx)
+		return json_null();
+	ike_get_stats(d->ike->ctx, &st);
+	drops = json_object();
+	for (i = 0; i < IKE_DROP_COUNT; i++)
+		json_object_set_new(drops, ike_drop_name(i), json_integer(st.drops[i]));
+	return json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+			 "s:I,s:o}",
+		"connections", (int)d->ike->conf.nconns,
+		"child_sas", (int)d->ike->nchildren,
+		"sa_established", (json_int_t)st.sa_established,
+		"sa_failed", (json_int_t)st.sa_failed,
+		"sa_deleted", (json_int_t)st.sa_deleted,
+		"child_installed", (json_int_t)st.child_installed,
+		"child_failed", (json_int_t)st.child_failed,
+		"child_deleted", (json_int_t)st.child_deleted,
+		"retransmits", (json_int_t)st.retransmits,
+		"give_ups", (json_int_t)st.give_ups,
+		"auth_failed", (json_int_t)st.auth_failed,
+		"no_proposal", (json_int_t)st.no_proposal,
+		"ts_unacceptable", (json_int_t)st.ts_unacceptable,
+		"cookies_sent", (json_int_t)st.cookies_sent,
+		"dup_requests", (json_int_t)st.dup_requests, "drops", drops);
+}

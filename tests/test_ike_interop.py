@@ -204,6 +204,8 @@ def check_tunnel(rig, prop, we_initiated):
     assert sad == {("in", int(ch["spi_in"], 16)), ("out", int(ch["spi_out"], 16))}
     assert d.protect() == {("out", "10.1.0.0/24", "10.2.0.0/24"),
                            ("fwd", "10.2.0.0/24", "10.1.0.0/24")}
+    ike = d.js("status")["ike"]
+    assert (ike["connections"], ike["child_sas"]) == (1, 1) and ike["sa_established"] >= 1
     # IKE itself bypasses the tunnels
     assert d.bypass() == {("192.0.2.1/32", "udp", "500"), ("192.0.2.1/32", "udp", "4500")}
 
@@ -360,6 +362,7 @@ def test_failures(rig, initiator, overrides, as_init, as_resp, theirs):
     t, d, c = rig
     load_both(rig, PROPOSALS[0], **overrides)
     mark, cmark = len(d.log()), len(c.log())
+    before = d.js("status")["ike"]
     if initiator == "xdpsec":
         d.cli("up", "gw")
     else:
@@ -369,6 +372,9 @@ def test_failures(rig, initiator, overrides, as_init, as_resp, theirs):
     if initiator == "charon":
         wait_for(lambda: theirs in c.log()[cmark:], timeout=10, what=f"'{theirs}' in charon's log")
     time.sleep(0.5)
+    after = d.js("status")["ike"]
+    assert after["sa_failed"] + after["child_failed"] + after["no_proposal"] > \
+        before["sa_failed"] + before["child_failed"] + before["no_proposal"], (before, after)
     # nothing installed on either side
     assert d.js("status")["sas"] == 0 and not d.protect()
     assert all(not s["child_sas"] for s in d.sas())

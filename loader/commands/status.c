@@ -8,6 +8,7 @@
 #include "loader/backend_kernel.h"
 #include "loader/commands/commands.h"
 #include "loader/daemon.h"
+#include "loader/ike_glue.h"
 
 static const char *const roles[XS_ROLES] = { "wan", "lan", "internal" };
 
@@ -35,7 +36,7 @@ static json_t *serve_status(struct xs_daemon *d, int argc, char **argv,
 {
 	if (xs_check_no_args(argc, argv, why))
 		return NULL;
-	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:i,s:I,s:o,s:o}",
+	return json_pack("{s:s,s:i,s:s,s:o,s:i,s:i,s:i,s:i,s:i,s:I,s:o,s:o,s:o}",
 			 "instance", xs_opts.instance, "pid", (int)getpid(),
 			 "pins", d->pin_dir, "interfaces", ifaces_json(d),
 			 "sas", (int)xs_sad_count(d), "sad_slots", (int)d->sad_slots,
@@ -43,7 +44,21 @@ static json_t *serve_status(struct xs_daemon *d, int argc, char **argv,
 			 "policies_max", (int)d->limits.policies,
 			 "spd_generation", (int)d->spd_gen,
 			 "acquires", (json_int_t)d->acquires,
-			 "worker", xs_glue_json(d), "backend", xs_kernel_json(d));
+			 "worker", xs_glue_json(d), "backend", xs_kernel_json(d),
+			 "ike", xs_ike_stats_json(d));
+}
+
+static void print_ike(json_t *ike)
+{
+	if (!json_is_object(ike))
+		return;
+	printf("  IKE: %" PRId64 " connection(s), %" PRId64 " Child SA(s); IKE SAs %"
+	       PRId64 " established, %" PRId64 " failed; retransmits %" PRId64 "\n",
+	       (int64_t)json_integer_value(json_object_get(ike, "connections")),
+	       (int64_t)json_integer_value(json_object_get(ike, "child_sas")),
+	       (int64_t)json_integer_value(json_object_get(ike, "sa_established")),
+	       (int64_t)json_integer_value(json_object_get(ike, "sa_failed")),
+	       (int64_t)json_integer_value(json_object_get(ike, "retransmits")));
 }
 
 static void print_backend(json_t *b)
@@ -100,6 +115,7 @@ static void print_status(json_t *res)
 	else
 		printf("  worker: not running (PROTECT and ESP traffic is dropped: no-worker)\n");
 	print_backend(json_object_get(res, "backend"));
+	print_ike(json_object_get(res, "ike"));
 }
 
 const struct xs_cmd xs_cmd_status = {
