@@ -239,6 +239,14 @@ def test_kernel_backend_against_afxdp(bed, alg_name, mode, fam, esn, encap):
         assert st[c.gh]["seq"] == st[c.gh]["packets"] and st[c.gh]["drops"] == 0
         assert st[c.hg]["replay_top"] == hs[c.hg]["seq"]
         assert all(s["backend"] == "kernel" for s in st.values())
+        # the same in the pinned SAD (bpftool formats it with its BTF)
+        for sa in st.values():
+            keyb = " ".join(str(x) for x in sa["slot"].to_bytes(4, "little"))
+            v = json.loads(bed.guest.run(f"bpftool -j map lookup pinned "
+                                         f"/sys/fs/bpf/xdpsec/g/xs_sad key {keyb}").stdout)
+            v = v["formatted"]["value"]
+            assert (v["spi"], v["backend"], v["packets"], v["bytes"]) == \
+                (sa["spi"], 1, sa["packets"], sa["bytes"])
         acts = bed.gjs("stats")["hooks"]["xdp-wan"]["actions"]
         assert acts["kernel"] >= st[c.hg]["packets"] and acts["worker"] == 0
     finally:
