@@ -137,7 +137,8 @@ static int abs_path(struct ike_parse *p, const char *key, const char *v,
 static int end_kv(struct ike_parse *p, void *arg, const char *key, char *v)
 {
 	struct ike_end_cfg *e = arg;
-	bool local = strstr(p->path, ".local") != NULL;
+	size_t n = strlen(p->path);
+	bool local = n > 6 && !strcmp(p->path + n - 6, ".local");
 
 	if (!strcmp(key, "auth")) {
 		if (!strcmp(v, "psk"))

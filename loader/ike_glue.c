@@ -329,6 +329,51 @@ static int core_start(struct xs_daemon *d, char *why)
 	return xs_ike_policies_install(d, why);
 }
 
+/* The ops of a core that only checks a configuration: no I/O at all. */
+static int check_send(void *user, const struct ike_addr *local,
+		      const struct ike_addr *remote, const uint8_t *msg,
+		      size_t len)
+{
+	return -ENOTCONN;
+}
+
+static int check_spi(void *user, uint8_t proto, uint32_t *spi)
+{
+	return -1;
+}
+
+static int check_install(void *user, const struct ike_child_install *c,
+			 char *why)
+{
+	return xs_why(why, "configuration check only");
+}
+
+static void check_delete(void *user, uint8_t proto, uint32_t spi_in,
+			 uint32_t spi_out)
+{
+}
+
+/* A core of its own, without I/O, loads the configuration once. */
+int xs_ike_check(const struct xs_ike_conf *ic, const char *file, char *why)
+{
+	static const struct ike_ops ops = { .send = check_send,
+					    .spi_alloc = check_spi,
+					    .child_install = check_install,
+					    .child_delete = check_delete };
+	struct ike_err err = { 0 };
+	struct ike_ctx *ctx;
+	int ret;
+
+	if (!ic->nconns)
+		return 0;
+	ctx = ike_ctx_new(&ops);
+	if (!ctx)
+		return xs_why(why, "out of memory");
+	ret = ike_load(ctx, ic->conns, ic->nconns, ic->secrets, ic->nsecrets, &err);
+	ike_ctx_free(ctx, xs_ike_now_ms());
+	return ret ? xs_why(why, "%s: %s", file, err.reason) : 0;
+}
+
 int xs_ike_configure(struct xs_daemon *d, struct xs_ike_conf *ic, char *why)
 {
 	struct xs_ike *ike = d->ike;

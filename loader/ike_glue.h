@@ -63,6 +63,11 @@ struct xs_ike {
  * over with the new configuration. 0, or -1 with why set.
  */
 int xs_ike_configure(struct xs_daemon *d, struct xs_ike_conf *ic, char *why);
+/*
+ * What the core would refuse in ic (certificate and key files, ...),
+ * before anything changes: 0, or -1 with why ("FILE: ...") set.
+ */
+int xs_ike_check(const struct xs_ike_conf *ic, const char *file, char *why);
 void xs_ike_close(struct xs_daemon *d);
 /* The IKE sockets for poll() (fds of -1 are to be skipped); how many. */
 int xs_ike_pollfds(const struct xs_daemon *d, int *fds);

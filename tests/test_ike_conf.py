@@ -14,6 +14,7 @@ import textwrap
 import pytest
 
 from netns import Netns, Xdpsec
+from strongswan import Pki
 
 FULL = """
 connections {
@@ -295,33 +296,74 @@ def test_secret_forms_and_privacy(daemon, tmp_path):
     assert "quoted" not in json.dumps(res) and "AQID" not in json.dumps(res)
 
 
+CERT_CONF = """
+    connections {
+        c {
+            remote_addrs = 192.0.2.2
+            local {
+                auth = pubkey
+                certs = moon.pem
+                key = KEY
+            }
+            remote {
+                auth = pubkey
+                id = "C=CH, CN=sun"
+                cacerts = ca.pem
+            }
+        }
+    }
+"""
+
+
 def test_certificate_paths(daemon, tmp_path):
-    _, r = load(daemon, tmp_path, """
+    """Relative files are the configuration file's neighbours; the core
+    loads them when the file is loaded."""
+    pki = Pki(tmp_path)
+    pki.issue("moon", "DNS:moon.example")
+    _, r = load(daemon, tmp_path, CERT_CONF.replace("KEY", pki.key("moon")))
+    assert r.returncode == 0, r.stderr
+    (c,) = conns(daemon)["connections"]
+    assert c["local"] == {"auth": "pubkey", "id": "%any", "certs": f"{tmp_path}/moon.pem",
+                          "key": pki.key("moon")}
+    assert c["remote"] == {"auth": "pubkey", "id": "C=CH, CN=sun",
+                           "cacerts": f"{tmp_path}/ca.pem"}
+
+
+def test_missing_certificate_refused_before_anything_changes(daemon, tmp_path):
+    good, r = load(daemon, tmp_path, FULL, name="good.conf")
+    assert r.returncode == 0, r.stderr
+    path, r = load(daemon, tmp_path, CERT_CONF.replace("KEY", "/nonexistent.key"))
+    assert r.returncode == 1
+    err = r.stderr.strip()
+    assert err.startswith(f"xdpsec: {path}: ") and "No such file" in err, err
+    assert [c["name"] for c in conns(daemon)["connections"]] == ["gw"]
+
+
+def test_without_connections(daemon, tmp_path):
+    _, r = load(daemon, tmp_path, "sas {\n}\n")
+    assert r.returncode == 0, r.stderr
+    assert conns(daemon) == {"connections": [], "secrets": 0}
+    assert daemon.js("list-sas") == [] and daemon.js("status")["ike"] is None
+    for cmd in (["up", "gw"], ["down", "gw"]):
+        r = daemon.cli(*cmd, check=False)
+        assert r.returncode == 1
+        assert r.stderr.strip() == "xdpsec: unknown connection 'gw' (no connections loaded)"
+    r = daemon.cli("down", check=False)
+    assert r.returncode == 2 and r.stderr.strip() == "xdpsec: down: want CONN"
+
+
+def test_connection_named_like_a_section(daemon, tmp_path):
+    """A connection called x.local still has a remote { } section (where
+    certs is unknown)."""
+    path, r = load(daemon, tmp_path, """
         connections {
-            c {
-                remote_addrs = 192.0.2.2
-                local {
-                    auth = pubkey
-                    certs = moon.pem
-                    key = /etc/moon.key
-                }
+            x.local {
                 remote {
-                    auth = pubkey
-                    id = "C=CH, CN=sun"
-                    cacerts = ca/ca.pem
+                    certs = sun.pem
                 }
             }
         }
     """)
-    assert r.returncode == 0, r.stderr
-    (c,) = conns(daemon)["connections"]
-    assert c["local"] == {"auth": "pubkey", "id": "%any", "certs": f"{tmp_path}/moon.pem",
-                          "key": "/etc/moon.key"}
-    assert c["remote"] == {"auth": "pubkey", "id": "C=CH, CN=sun",
-                           "cacerts": f"{tmp_path}/ca/ca.pem"}
-
-
-def test_list_conns_without_config(daemon, tmp_path):
-    _, r = load(daemon, tmp_path, "sas {\n}\n")
-    assert r.returncode == 0, r.stderr
-    assert conns(daemon) == {"connections": [], "secrets": 0}
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"xdpsec: {path}:5: unknown key 'certs' in "
+                                "connections.x.local.remote")
