@@ -479,6 +479,8 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 		ret = xs_limits_running(&d->limits, &c->limits, why);
 	if (!ret)
 		ret = check_items(c);
+	if (!ret)
+		ret = xs_ike_check(&c->ike, file, why);
 	if (!ret && c->backend >= 0)
 		ret = xs_kernel_backend_set(d, c->backend, why);
 	if (!ret)
