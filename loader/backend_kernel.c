@@ -247,16 +247,20 @@ static int sa_supported(const struct xs_kernel *k, const struct xs_sa_cfg *c,
 	return 0;
 }
 
-static int sa_checks(struct xs_daemon *d, const struct xs_sa_req *r,
-		     char *why)
+int xs_kernel_sa_check(struct xs_daemon *d, const struct xs_sa_req *r,
+		       uint8_t backend, char *why)
 {
+	if (r->backend_set)
+		backend = r->backend;
+	if (backend != XS_BACKEND_KERNEL)
+		return r->offload ? xs_why(why, "offload needs backend kernel") : 0;
 	if (kernel_ready(d, why) || sa_supported(d->kernel, &r->cfg, why))
 		return -1;
 	if (r->reqid > XS_KREQID_USER_MAX)
 		return xs_why(why, "kernel backend: reqid %u above %u", r->reqid,
 			      XS_KREQID_USER_MAX);
-	if (r->cfg.flags & XS_SA_BENCH_NO_CRYPTO)
-		return xs_why(why, "kernel backend: --bench-no-crypto is for the afxdp backend");
+	if (d->no_crypto)
+		return xs_why(why, "kernel backend: not in a --bench-no-crypto daemon (XFRM would encrypt)");
 	return 0;
 }
 
@@ -349,7 +353,7 @@ int xs_kernel_sa_add(struct xs_daemon *d, uint32_t slot,
 	struct xs_kernel *k;
 	int sock = -1, ret;
 
-	if (sa_checks(d, r, why) || offload_dev(r, &sa.offload_ifindex, why))
+	if (offload_dev(r, &sa.offload_ifindex, why))
 		return -1;
 	k = d->kernel;
 	sa.reqid = xs_kernel_reqid(d, r->reqid);

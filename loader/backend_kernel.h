@@ -86,7 +86,13 @@ void xs_kernel_close(struct xs_daemon *d);
 int xs_kernel_backend_set(struct xs_daemon *d, uint8_t backend, char *why);
 /* The kernel's reqid for ours. */
 uint32_t xs_kernel_reqid(const struct xs_daemon *d, uint32_t reqid);
-/* Install r (keys included) in XFRM for slot. */
+/*
+ * Can SA r go in, its backend r's own or else backend? kernel: the probe
+ * found what it needs and XFRM can express it; afxdp: no offload.
+ */
+int xs_kernel_sa_check(struct xs_daemon *d, const struct xs_sa_req *r,
+		       uint8_t backend, char *why);
+/* Install r (keys included, checked) in XFRM for slot. */
 int xs_kernel_sa_add(struct xs_daemon *d, uint32_t slot,
 		     const struct xs_sa_req *r, char *why);
 void xs_kernel_sa_del(struct xs_daemon *d, uint32_t slot);

@@ -376,7 +376,7 @@ static int item_err(struct conf *c, const struct item *it, int ret,
 }
 
 /* Parse every SA and policy before changing anything. */
-static int check_items(struct conf *c)
+static int check_items(struct xs_daemon *d, struct conf *c)
 {
 	char why[XS_WHY_MAX];
 	struct xs_sa_req r;
@@ -388,7 +388,9 @@ static int check_items(struct conf *c)
 
 		if (it->sa) {
 			ret = xs_sa_parse(it->argc, it->argv, &r, why);
-			if (!ret && xs_sa_validate(&r, why))
+			if (!ret && (xs_sa_validate(&r, why) ||
+				     xs_kernel_sa_check(d, &r, c->backend >= 0 ?
+							c->backend : d->backend, why)))
 				ret = -1;
 			xs_sa_req_wipe(&r);
 		} else {
@@ -478,7 +480,7 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 	if (!ret)
 		ret = xs_limits_running(&d->limits, &c->limits, why);
 	if (!ret)
-		ret = check_items(c);
+		ret = check_items(d, c);
 	if (!ret)
 		ret = xs_ike_check(&c->ike, file, why);
 	if (!ret && c->backend >= 0)

@@ -147,8 +147,6 @@ static int keys_set(struct xs_daemon *d, uint32_t slot,
 {
 	if (d->sad[slot].backend == XS_BACKEND_KERNEL)
 		return xs_kernel_sa_add(d, slot, r, why);
-	if (r->offload)
-		return xs_why(why, "state add: offload needs backend kernel");
 	return xs_glue_sa_set(d, slot, r, why);
 }
 
@@ -171,7 +169,7 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 	if (r->cfg.dir == XS_DIR_AUTO)
 		r->cfg.dir = addr_is_local(r->cfg.family, r->cfg.src) ?
 			     XS_DIR_OUT : XS_DIR_IN;
-	if (xs_sa_validate(r, why))
+	if (xs_sa_validate(r, why) || xs_kernel_sa_check(d, r, d->backend, why))
 		return -1;
 	memcpy(id.dst, r->cfg.dst, 16);
 	if (xs_sad_find(d, &id) != XS_SA_NONE)

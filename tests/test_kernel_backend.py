@@ -95,6 +95,28 @@ def test_probe_refuses_config_backend_kernel(ns, tmp_path):
     assert f"{conf}:1: unknown key 'frontend' outside the sections" in r.stderr
 
 
+def test_config_sa_backend_kernel_refused_before_any_change(ns, tmp_path):
+    """A file whose SA says `backend = kernel` (or wants offload with afxdp)
+    is refused with the SA's line before anything changes."""
+    d = Xdpsec(ns, "k")
+    conf = tmp_path / "k.conf"
+    try:
+        d.cli("daemon")
+        d.cli("state", "add", *gcm_sa("10.0.0.1", "10.0.0.2", 0x1001))
+        body = "\n        ".join(f"{w} = {v}" for w, v in (
+            ("src", "10.0.0.1"), ("dst", "10.0.0.3"), ("proto", "esp"), ("spi", "0x2002"),
+            ("aead", "rfc4106(gcm(aes)) 0x" + key(1, 1, 20).hex() + " 128")))
+        for extra, err in (("backend = kernel", NO_ESP[len("xdpsec: "):]),
+                           ("offload = dev lo dir out", "offload needs backend kernel")):
+            conf.write_text(f"sas {{\n    x {{\n        {body}\n        {extra}\n    }}\n}}\n")
+            conf.chmod(0o600)
+            r = d.cli("load-conf", str(conf), check=False)
+            assert r.returncode == 1 and f"{conf}:2: sas.x: {err}" in r.stderr, r.stderr
+            assert [s["spi"] for s in d.js("state", "list")] == [0x1001]
+    finally:
+        d.stop()
+
+
 def test_probe_refuses_sa_backend_kernel(ns):
     d = Xdpsec(ns, "k")
     try:
