@@ -522,3 +522,25 @@ def test_ah_ipv4_without_align4_is_refused(ix):
     assert guest_xfrm_stat(ix.guest)["XfrmInStateProtoError"] >= proto_err + 3
     assert xdpsec_sa(c, "hg")["packets"] >= 3
     assert guest_xfrm_states(ix.guest)[c.spi["hg"]]["packets"] == 0
+
+
+def test_guest_harness(ix):
+    """What the tests rely on from tests/guest: exit codes, both streams,
+    stdin, the command's timeout, files written into the guest, the stock
+    kernel with the modules loaded."""
+    g = ix.guest
+    r = g.run("echo out; echo err >&2; exit 3", check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (3, "out\n", "err\n")
+    with pytest.raises(AssertionError):
+        g.run(["false"])
+    assert g.run(["cat"], input=b"\x00\xffbytes", text=False).stdout == b"\x00\xffbytes"
+    with pytest.raises(subprocess.TimeoutExpired):
+        g.run(["sleep", "20"], timeout=1)
+    g.write("/tmp/harness/file", "written\n", mode=0o600)
+    assert g.run("stat -c %a /tmp/harness/file && cat /tmp/harness/file").stdout == \
+        "600\nwritten\n"
+    with open("/proc/sys/kernel/osrelease") as f:
+        assert g.run(["uname", "-r"]).stdout.strip() != f.read().strip()
+    mods = g.run(["cat", "/proc/modules"]).stdout
+    assert all(re.search(rf"^{m} ", mods, re.M) for m in ("esp4", "esp6", "ah4", "ah6",
+                                                          "xfrm_user", "veth"))
