@@ -5,7 +5,7 @@
 
 Downloads Debian's stock kernel (the linux-image-*-amd64 package that
 linux-image-amd64 depends on) with `apt-get download` (running `apt-get update`
-first when apt knows no candidate), unpacks it with `dpkg -x` into a scratch
+once when apt knows no candidate or cannot fetch it), unpacks it with `dpkg -x` into a scratch
 directory (never into /boot), and keeps:
 
     vmlinux             the kernel, uncompressed: QEMU boots its ELF through the
@@ -60,24 +60,25 @@ def log(msg):
     print(f"guest-prepare: {msg}", file=sys.stderr, flush=True)
 
 
+def apt_update(why):
+    log(f"{why}: apt-get update")
+    subprocess.run(["apt-get", "update", "-q"], check=True, stdout=subprocess.DEVNULL)
+
+
 def kernel_package():
-    """The concrete linux-image-X-amd64 package linux-image-amd64 depends on."""
-    for attempt in range(2):
-        r = subprocess.run(["apt-cache", "depends", "--important", META],
-                           capture_output=True, text=True)
-        deps = [ln.split(":", 1)[1].strip() for ln in r.stdout.splitlines()
-                if ln.strip().startswith("Depends:")]
-        image = [d for d in deps if d.startswith("linux-image-") and d.endswith("-amd64")]
-        if r.returncode == 0 and image:
-            return image[0]
-        if attempt == 0:
-            log("apt knows no kernel package: apt-get update")
-            subprocess.run(["apt-get", "update", "-q"], check=True,
-                           stdout=subprocess.DEVNULL)
-    raise SystemExit(f"guest-prepare: no {META} candidate: {r.stdout}{r.stderr}")
+    """The concrete linux-image-X-amd64 package linux-image-amd64 depends on,
+    or None."""
+    r = subprocess.run(["apt-cache", "depends", "--important", META],
+                       capture_output=True, text=True)
+    deps = [ln.split(":", 1)[1].strip() for ln in r.stdout.splitlines()
+            if ln.strip().startswith("Depends:")]
+    image = [d for d in deps if d.startswith("linux-image-") and d.endswith("-amd64")]
+    return image[0] if r.returncode == 0 and image else None
 
 
 def download(pkg, debdir):
+    """The .deb of pkg in debdir, fetched unless it is there; None if apt
+    could not fetch it (stale package lists)."""
     os.makedirs(debdir, exist_ok=True)
     have = glob.glob(os.path.join(debdir, f"{pkg}_*.deb"))
     if have:
@@ -86,9 +87,27 @@ def download(pkg, debdir):
     # as root apt cannot drop to _apt in a root-only directory: let it
     if _has_user("_apt"):
         shutil.chown(debdir, user="_apt")
-    subprocess.run(["apt-get", "download", "-q", pkg], cwd=debdir, check=True,
-                   stdout=subprocess.DEVNULL)
-    return glob.glob(os.path.join(debdir, f"{pkg}_*.deb"))[0]
+    r = subprocess.run(["apt-get", "download", "-q", pkg], cwd=debdir,
+                       stdout=subprocess.DEVNULL)
+    have = glob.glob(os.path.join(debdir, f"{pkg}_*.deb"))
+    return have[0] if r.returncode == 0 and have else None
+
+
+def fetch_kernel(out):
+    """(package, .deb): what a previous run used while its .deb is there,
+    else the current one from apt, updating apt's lists once if they know
+    no kernel or name one the mirror no longer has."""
+    cached = _cached_package(out)
+    if cached:
+        return cached, download(cached, os.path.join(out, "deb"))
+    for attempt in range(2):
+        pkg = kernel_package()
+        deb = pkg and download(pkg, os.path.join(out, "deb"))
+        if deb:
+            return pkg, deb
+        if attempt == 0:
+            apt_update(f"no {META} package" if not pkg else f"cannot fetch {pkg}")
+    raise SystemExit(f"guest-prepare: cannot fetch the package {META} depends on")
 
 
 def _has_user(name):
@@ -205,12 +224,11 @@ def prepare(out):
     stamp_path = os.path.join(out, "stamp")
     with open(os.path.join(out, "lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        pkg = _cached_package(out) or kernel_package()
+        pkg, deb = fetch_kernel(out)
         stamp = stamp_of(pkg)
         if _read(stamp_path) == stamp and all(os.path.exists(os.path.join(out, f)) for f in
                                               ("vmlinux", "initramfs.cpio.gz", "release")):
             return
-        deb = download(pkg, os.path.join(out, "deb"))
         scratch = tempfile.mkdtemp(prefix="unpack-", dir=out)
         try:
             log(f"unpacking {os.path.basename(deb)}")
