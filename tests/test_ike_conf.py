@@ -344,6 +344,9 @@ def test_without_connections(daemon, tmp_path):
     assert r.returncode == 0, r.stderr
     assert conns(daemon) == {"connections": [], "secrets": 0}
     assert daemon.js("list-sas") == [] and daemon.js("status")["ike"] is None
+    assert json.loads(daemon.cli("list-sas", "--json").stdout) == []
+    r = daemon.cli("list-sas", "--yaml", check=False)
+    assert r.returncode == 2 and r.stderr.strip() == "xdpsec: unexpected argument '--yaml'"
     for cmd in (["up", "gw"], ["down", "gw"]):
         r = daemon.cli(*cmd, check=False)
         assert r.returncode == 1

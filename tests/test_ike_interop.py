@@ -204,6 +204,8 @@ def check_tunnel(rig, prop, we_initiated):
     assert sad == {("in", int(ch["spi_in"], 16)), ("out", int(ch["spi_out"], 16))}
     assert d.protect() == {("out", "10.1.0.0/24", "10.2.0.0/24"),
                            ("fwd", "10.2.0.0/24", "10.1.0.0/24")}
+    assert json.loads(d.cli("list-sas", "--json").stdout)[0]["child_sas"][0]["spi_in"] == \
+        ch["spi_in"]
     ike = d.js("status")["ike"]
     assert (ike["connections"], ike["child_sas"]) == (1, 1) and ike["sa_established"] >= 1
     # IKE itself bypasses the tunnels

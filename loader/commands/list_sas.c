@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * xdpsec list-sas: the IKE SAs and their Child SAs, as
- * `swanctl --list-sas` shows them (--json: docs/control-protocol.md).
+ * xdpsec list-sas [--json]: the IKE SAs and their Child SAs, as
+ * `swanctl --list-sas` shows them (--json, here or before the command:
+ * docs/control-protocol.md).
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "loader/commands/commands.h"
 #include "loader/daemon.h"
@@ -90,9 +92,20 @@ static void print_list_sas(json_t *res)
 	}
 }
 
+/* swanctl's habit: --json after the command too. */
+static int do_list_sas(int argc, char **argv)
+{
+	if (argc == 1 && !strcmp(argv[0], "--json")) {
+		xs_opts.json = true;
+		argc = 0;
+	}
+	return xs_remote(&xs_cmd_list_sas, argc, argv);
+}
+
 const struct xs_cmd xs_cmd_list_sas = {
 	.name = "list-sas",
-	.help = "IKE and Child SAs (like swanctl --list-sas)",
+	.help = "[--json]: IKE and Child SAs (like swanctl --list-sas)",
+	.run = do_list_sas,
 	.check = xs_check_no_args,
 	.serve = serve_list_sas,
 	.print = print_list_sas,
