@@ -18,7 +18,9 @@ API (kept small and stable):
       created there), None for the caller's. Nothing happens before start().
   start() / close(), or `with Guest(...) as g:`: boot (prepares build/guest/
       first, see prepare.py) and wait until the agent answers; close() always
-      kills QEMU and removes what start() made (taps go with QEMU).
+      kills QEMU and removes what start() made (taps go with QEMU). QEMU also
+      dies with the thread that called start() (PR_SET_PDEATHSIG): start
+      and close a guest from the same long-lived thread.
   taps: host tap names, unique per run, up; tap i is the guest's eth<i>.
   run(cmd, check=True, timeout=30, input=None, text=True)
       -> subprocess.CompletedProcess, like tests/netns.Netns.run: cmd is an
@@ -69,6 +71,14 @@ QEMU = "qemu-system-x86_64"
 PORT_NAME = "xs.agent"
 BOOT_TIMEOUT = 90.0
 KVM_PROBE_TIMEOUT = 15.0
+
+
+def _die_with_parent():
+    """In the QEMU child before exec: SIGKILL when the thread that started
+    it ends, so a killed test run leaves no guest (and no taps) behind."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def prepare():
@@ -181,7 +191,8 @@ class Guest:
             with open(f"{self.dir}/qemu.log", "wb") as log:
                 self.proc = subprocess.Popen(self.qemu_argv(), stdin=subprocess.DEVNULL,
                                              stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+                                             start_new_session=True,
+                                             preexec_fn=_die_with_parent)
             self.sock = wait_for(self._connect, timeout=10, what="the QEMU agent socket")
             self.reader = threading.Thread(target=self._read_replies, daemon=True)
             self.reader.start()
