@@ -39,7 +39,13 @@ enum {
 	 * and fill rings (docs/performance.md).
 	 */
 	XS_WK_RING = 4096,
-	XS_WK_BATCH = 64,		/* RX descriptors per pass */
+	/*
+	 * RX descriptors per socket and pass. What a pass costs besides its
+	 * frames (fill/completion ring pointers, the SAs' live fields written
+	 * to xs_sad, the TX kicks) is paid once per batch: 1024 took ~25% off
+	 * the worker's user time per packet against 64 when it runs behind.
+	 */
+	XS_WK_BATCH = 1024,
 	XS_WK_KICKS_MAX = 64,		/* sendto() calls per flush */
 	XS_WK_POLL_MS = 10,		/* idle wait: bounds stop and grace */
 	XS_WK_ETH_HLEN = 14,
