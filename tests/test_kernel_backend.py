@@ -25,7 +25,9 @@ In a QEMU guest with Debian's 6.1 kernel (tests/guest/):
     drops it; tunnel mode also with xdp-wan in generic mode (decrypted
     packets seen twice);
   - `backend = kernel` in a configuration file, and per-SA `backend = kernel`
-    in an instance whose default is afxdp (load-conf replaces the SAs).
+    in an instance whose default is afxdp (load-conf replaces the SAs);
+  - packet limits: XFRM enforces them, the daemon follows (dying, dead), the
+    policy leaves XFRM and tc-out drops its traffic (no-sa).
 """
 import json
 import os
@@ -578,4 +580,40 @@ def test_config_file_backends_in_the_guest(bed):
         bed.h.cli("state", "flush")
         bed.g("stop", check=False)
         bed.gstart()
+    assert bed.xfrm() == ("", "")
+
+
+def test_kernel_sa_lifetimes_from_xfrm(bed):
+    """Packet limits on the guest's outbound SA: XFRM counts and enforces
+    them, the daemon follows (dying, then dead once XFRM deleted it); the
+    policy then has no SA and leaves XFRM, and its traffic is dropped."""
+    c = Pair(bed, "gcm", "tunnel", "IP4")
+    try:
+        gw, guest = c.a["gw"], c.a["guest"]
+        bed.g(*c.words(c.hg, gw, guest, 1, True))
+        bed.h.cli(*c.words(c.gh, guest, gw, 2, True))
+        bed.h.cli(*c.words(c.hg, gw, guest, 1, False))
+        bed.g(*c.words(c.gh, guest, gw, 2, False), "limit", "packet-soft", "4",
+              "packet-hard", "8")
+        c.protect()
+        warm_up(c)
+
+        def sa_state():
+            return {s["spi"]: s["state"] for s in bed.gjs("state", "list")}[c.gh]
+        guest_ping(bed, c.a["lan"], count=3)     # with the warm-up's answer: 4 or more
+        wait_for(lambda: sa_state() == "dying", timeout=10, interval=0.3, what="dying")
+        r = bed.guest.run(["ping", "-n", "-q", "-c", "10", "-i", "0.1", "-W", "1",
+                           c.a["lan"]], check=False, timeout=60)
+        assert " 0% packet loss" not in r.stdout, r.stdout
+        wait_for(lambda: sa_state() == "dead", timeout=10, interval=0.3, what="dead")
+        states, pols = bed.xfrm()
+        assert f"spi 0x{c.gh:08x}" not in states and f"spi 0x{c.hg:08x}" in states
+        assert "dir out" not in pols and "dir in" in pols
+        # in plaintext now (no XFRM policy), caught by tc-out: no SA, dropped
+        before = bed.gjs("stats")["hooks"]["tc-out"]["drops"]["no-sa"]
+        assert bed.guest.run(["ping", "-n", "-q", "-c", "2", "-W", "1", c.a["lan"]],
+                             check=False).returncode != 0
+        assert bed.gjs("stats")["hooks"]["tc-out"]["drops"]["no-sa"] >= before + 2
+    finally:
+        c.flush()
     assert bed.xfrm() == ("", "")
