@@ -314,19 +314,13 @@ static void core_stop(struct xs_ike *ike)
 static int core_start(struct xs_daemon *d, char *why)
 {
 	struct xs_ike *ike = d->ike;
-	struct ike_err err = { 0 };
 
 	if (socks_open(ike, why))
 		return -1;
 	ike->ctx = ike_ctx_new(&ike->ops);
 	if (!ike->ctx)
 		return xs_why(why, "IKE: out of memory");
-	if (ike_load(ike->ctx, ike->conf.conns, ike->conf.nconns, ike->conf.secrets,
-		     ike->conf.nsecrets, &err)) {
-		core_stop(ike);
-		return xs_why(why, "IKE: %s", err.reason);
-	}
-	return xs_ike_policies_install(d, why);
+	return 0;
 }
 
 /* The ops of a core that only checks a configuration: no I/O at all. */
@@ -377,22 +371,26 @@ int xs_ike_check(const struct xs_ike_conf *ic, const char *file, char *why)
 int xs_ike_configure(struct xs_daemon *d, struct xs_ike_conf *ic, char *why)
 {
 	struct xs_ike *ike = d->ike;
+	struct ike_err err = { 0 };
 
 	if (!ike && !ic->nconns)
 		return 0;
 	if (!ike && !(ike = d->ike = ike_new(d)))
 		return xs_why(why, "out of memory");
-	/* the configuration replaced every SA and policy: ours are gone */
-	xs_ike_forget(ike);
-	core_stop(ike);
+	xs_ike_config_policies_drop(d);
+	if (!ic->nconns) {
+		core_stop(ike);		/* its Child SAs leave the maps */
+		socks_close(ike);
+	} else if (!ike->ctx && core_start(d, why)) {
+		return -1;
+	}
+	if (ike->ctx && ike_load(ike->ctx, ic->conns, ic->nconns, ic->secrets,
+				 ic->nsecrets, &err))
+		return xs_why(why, "IKE: %s", err.reason);
 	xs_ike_conf_free(&ike->conf);
 	ike->conf = *ic;
 	memset(ic, 0, sizeof(*ic));
-	if (!ike->conf.nconns) {
-		socks_close(ike);
-		return 0;
-	}
-	return core_start(d, why);
+	return ike->ctx ? xs_ike_policies_install(d, why) : 0;
 }
 
 void xs_ike_close(struct xs_daemon *d)

@@ -59,8 +59,8 @@ struct xs_ike {
 /* ike_glue.c APIs: */
 /*
  * Take the connections and secrets of a loaded file (ic is emptied) in
- * place of the previous ones: every IKE SA is deleted and the core starts
- * over with the new configuration. 0, or -1 with why set.
+ * place of the previous ones: IKE SAs of unchanged connections stay, those
+ * of changed or vanished ones are deleted. 0, or -1 with why set.
  */
 int xs_ike_configure(struct xs_daemon *d, struct xs_ike_conf *ic, char *why);
 /*
@@ -96,6 +96,12 @@ void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 int xs_ike_policies_install(struct xs_daemon *d, char *why);
 /* Forget every Child SA and policy of ours (the maps were flushed). */
 void xs_ike_forget(struct xs_ike *ike);
+/*
+ * load-conf's flush: every SA and policy but IKE's own Child SAs and
+ * policies, which the new configuration keeps or tears down. 0 or -1.
+ */
+int xs_ike_flush_manual(struct xs_daemon *d, char *why);
+void xs_ike_config_policies_drop(struct xs_daemon *d);
 /* Report dataplane lifetime events of our Child SAs to the core. */
 void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now);
 

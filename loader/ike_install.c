@@ -641,6 +641,87 @@ int xs_ike_policies_install(struct xs_daemon *d, char *why)
 	return 0;
 }
 
+/* Is slot one of our Child SAs' (the SA there is still theirs)? */
+static bool slot_ours(const struct xs_daemon *d, uint32_t slot)
+{
+	const struct xs_ike *ike = d->ike;
+	size_t i;
+
+	for (i = 0; i < ike->nchildren; i++) {
+		const struct xs_ike_child *ch = &ike->children[i];
+
+		if ((ch->slot_in == slot && d->sad[slot].spi == ch->spi_in) ||
+		    (ch->slot_out == slot && d->sad[slot].spi == ch->spi_out))
+			return true;
+	}
+	return false;
+}
+
+static int flush_manual_sas(struct xs_daemon *d, char *why)
+{
+	struct xs_sa_id id;
+	uint32_t s;
+
+	for (s = 0; s < d->sad_slots; s++) {
+		const struct xs_sad_entry *e = &d->sad[s];
+
+		if (!d->sas[s].order || slot_ours(d, s))
+			continue;
+		id = (struct xs_sa_id){ .family = e->family, .proto = e->proto,
+					.spi = e->spi };
+		memcpy(id.dst, e->dst, 16);
+		memcpy(id.src, e->src, 16);
+		if (xs_sad_delete(d, &id, why))
+			return -1;
+	}
+	return 0;
+}
+
+int xs_ike_flush_manual(struct xs_daemon *d, char *why)
+{
+	struct xs_spd_policy sel;
+	uint32_t i;
+
+	if (!d->ike || (!d->ike->nchildren && !d->ike->npols)) {
+		xs_sad_flush(d);
+		return xs_spd_flush(d, why);
+	}
+	if (flush_manual_sas(d, why))
+		return -1;
+	for (i = d->npols; i-- > 0; ) {
+		if (pol_find(d->ike, &d->pols[i]))
+			continue;
+		sel = d->pols[i];
+		if (xs_spd_delete(d, &sel, why))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Before a new configuration: its BYPASS and trap policies go unless a
+ * Child SA still uses them (those then go with it).
+ */
+void xs_ike_config_policies_drop(struct xs_daemon *d)
+{
+	struct xs_ike *ike = d->ike;
+	char why[XS_WHY_MAX];
+	size_t i = 0;
+
+	while (i < ike->npols) {
+		struct xs_ike_pol *p = &ike->pols[i];
+
+		if (!p->trap || (p->reqid && reqid_in_use(ike, p->reqid))) {
+			p->trap = false;
+			i++;
+			continue;
+		}
+		if (xs_spd_delete(d, &p->sel, why))
+			pr_warn("IKE: %s", why);
+		*p = ike->pols[--ike->npols];
+	}
+}
+
 void xs_ike_forget(struct xs_ike *ike)
 {
 	size_t i;

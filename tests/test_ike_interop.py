@@ -311,6 +311,57 @@ def test_rekey_by_bytes(rig):
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
 
+MANUAL = """sas {
+  m-in {
+    src = 192.0.2.9
+    dst = 192.0.2.1
+    proto = esp
+    spi = 0x4242
+    mode = tunnel
+    aead = rfc4106(gcm(aes)) 0x00112233445566778899aabbccddeeff00112233 128
+  }
+}
+policies {
+  m-out {
+    src = 10.1.9.0/24
+    dst = 10.9.9.0/24
+    dir = out
+    action = block
+  }
+}
+"""
+
+
+def test_reload_keeps_unchanged_connections(rig):
+    """load-conf with the same connection keeps its IKE SA and Child SA
+    (same SPIs, traffic flows) while the file's manual SAs and policies
+    come and go; a changed connection's SAs are deleted."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0])
+    ours = confs(t, PROPOSALS[0])[0]
+    d.cli("up", "gw")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    ids = (sa["initiator_spi"], sa["child_sas"][0]["spi_in"], sa["child_sas"][0]["spi_out"])
+
+    def same():
+        (s,) = d.installed()
+        return (s["initiator_spi"], s["child_sas"][0]["spi_in"],
+                s["child_sas"][0]["spi_out"]) == ids
+    d.load(MANUAL + ours, t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+    assert same() and {s["spi"] for s in d.js("state", "list")} == {
+        0x4242, int(ids[1], 16), int(ids[2], 16)}
+    assert ("10.1.9.0/24", "10.9.9.0/24") in {(p["src"], p["dst"]) for p in d.js("policy", "list")}
+    assert t.lanA.ping(t["LANB_IP4"], count=2)
+    d.load(ours, t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+    assert same() and len(d.js("state", "list")) == 2 and len(d.protect()) == 2
+    assert len(d.js("policy", "list")) == 4  # and the two IKE BYPASS
+    assert t.lanA.ping(t["LANB_IP4"], count=2) and c.list_sas()
+    d.load(ours.replace("esp_proposals = aes256gcm16", "esp_proposals = aes128gcm16"),
+           t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+    wait_for(d.empty, timeout=10, what="the changed connection's SAs gone")
+    wait_for(lambda: not c.list_sas(), timeout=10, what="charon told")
+
+
 def test_ts_ranges_and_protocol(rig):
     """A range on our side and ICMP only: the policies are the range's
     prefixes (both directions, protocol icmp), the inbound SA's selectors
