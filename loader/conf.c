@@ -487,10 +487,8 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 		ret = xs_kernel_backend_set(d, c->backend, why);
 	if (!ret)
 		ret = attach_conf(d, c);
-	if (!ret) {
-		xs_sad_flush(d);
-		ret = xs_spd_flush(d, why);
-	}
+	if (!ret)
+		ret = xs_ike_flush_manual(d, why);
 	if (!ret)
 		ret = apply_items(d, c);
 	if (!ret)
