@@ -296,16 +296,14 @@ def run_round(b, results, notes):
     log("  plain: kernel routing")
     wait_for(b.reachable, timeout=10, what="lanA -> lanB")
     results["plain"].append(b.measure())
-    log("  xdpsec: AES-256-GCM tunnel")
-    with Xdpsec(b, crypto=True) as x:
-        results["xdpsec"].append(b.measure())
-        notes["xdpsec"].append({"gwA_sa_packets": x.sa_packets(),
-                                "gwA_worker": x.status("A")["worker"]})
-    log("  nocrypto: xdpsec worker, --bench-no-crypto")
-    with Xdpsec(b, crypto=False) as x:
-        results["nocrypto"].append(b.measure())
-        notes["nocrypto"].append({"gwA_sa_packets": x.sa_packets(),
-                                  "gwA_worker": x.status("A")["worker"]})
+    for case, crypto, what in (("xdpsec", True, "AES-256-GCM tunnel"),
+                               ("nocrypto", False, "xdpsec worker, --bench-no-crypto")):
+        log(f"  {case}: {what}")
+        with Xdpsec(b, crypto=crypto) as x:
+            results[case].append(b.measure())
+            notes[case].append({"gwA_sa_packets": x.sa_packets(),
+                                "gwA_worker": x.status("A")["worker"],
+                                "gwB_worker": x.status("B")["worker"]})
     log("  strongswan: kernel-libipsec, aes256gcm16")
     with StrongSwan(b) as s:
         results["strongswan"].append(b.measure())
@@ -388,6 +386,9 @@ def print_tables(results, ratios, goals, worst, cls):
             cells.append("error" if "error" in v else
                          "%7.1f kpps %5.1f%% lost" % (v["rx_kpps"], v["loss_pct"]))
         log("%-11s %10s %10s %22s %22s" % (case, *cells))
+    log("TCP retransmits (x1 / x4): " + ", ".join(
+        "%s %s / %s" % (case, res["tcp1"].get("retransmits", "-"), res["tcp4"].get("retransmits", "-"))
+        for case, res in results.items()))
     log("\nratios (TCP throughput)")
     for k, v in ratios.items():
         log("  %-36s %s" % (k, v))
