@@ -6,7 +6,8 @@
  * updates the XFRM policy before the SPD may point at the SA), then, once
  * the SPD is written, xs_kernel_pol_prune() deletes the XFRM policies no
  * policy links to a kernel SA any more. The template comes from the linked
- * SA: its endpoints, mode, protocol and (our range's) reqid.
+ * SA: its endpoints, mode, protocol and (our range's) reqid. Inbound
+ * policies go in as both `in` and `fwd` (link_twin()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -104,28 +105,63 @@ static int kpol_write(struct xs_kernel *k, struct xs_kpol *kp,
 	return 0;
 }
 
+/* Have p in XFRM with template want: 0 or -errno. */
+static int kpol_ensure(struct xs_kernel *k, const struct xs_spd_policy *p,
+		       const struct xs_xfrm_pol *want)
+{
+	struct xs_kpol *kp = kpol_find(k, p);
+
+	if (kp && kpol_current(kp, p, want)) {
+		kp->used = true;
+		return 0;
+	}
+	return kpol_write(k, kp, p, want);
+}
+
+/*
+ * xdpsec looks inbound plaintext up in `in`, then `fwd`; XFRM checks `in`
+ * on local delivery and `fwd` on forwarding. So an inbound policy goes
+ * into XFRM both ways (as strongSwan installs them), unless xdpsec has a
+ * policy of its own for the other direction.
+ */
+static void link_twin(struct xs_daemon *d, const struct xs_spd_policy *p,
+		      const struct xs_xfrm_pol *want)
+{
+	struct xs_spd_policy twin = *p;
+	uint32_t i;
+	int ret;
+
+	twin.dir = p->dir == XS_SPD_IN ? XS_SPD_FWD : XS_SPD_IN;
+	for (i = 0; i < d->npols; i++)
+		if (xs_pol_same_sel(&d->pols[i], &twin))
+			return;
+	ret = kpol_ensure(d->kernel, &twin, want);
+	if (ret)
+		pr_warn("kernel backend: XFRM refused policy %u as %s: %s%s%s", p->id,
+			xs_pol_dir_name(twin.dir), strerror(-ret),
+			d->kernel->x.ext[0] ? ": " : "", d->kernel->x.ext);
+}
+
 uint32_t xs_kernel_pol_link(struct xs_daemon *d, const struct xs_spd_policy *p,
 			    uint32_t spi, uint32_t slot)
 {
 	struct xs_xfrm_pol want;
-	struct xs_kpol *kp;
 	int ret;
 
 	if (slot == XS_SA_NONE || d->sad[slot].backend != XS_BACKEND_KERNEL ||
 	    !d->kernel)
 		return slot;
 	tmpl_of(d, slot, spi, &want);
-	kp = kpol_find(d->kernel, p);
-	if (kp && kpol_current(kp, p, &want)) {
-		kp->used = true;
-		return slot;
+	ret = kpol_ensure(d->kernel, p, &want);
+	if (ret) {
+		pr_warn("kernel backend: XFRM refused policy %u (its traffic is dropped): %s%s%s",
+			p->id, strerror(-ret), d->kernel->x.ext[0] ? ": " : "",
+			d->kernel->x.ext);
+		return XS_SA_NONE;
 	}
-	ret = kpol_write(d->kernel, kp, p, &want);
-	if (!ret)
-		return slot;
-	pr_warn("kernel backend: XFRM refused policy %u (its traffic is dropped): %s%s%s",
-		p->id, strerror(-ret), d->kernel->x.ext[0] ? ": " : "", d->kernel->x.ext);
-	return XS_SA_NONE;
+	if (p->dir != XS_SPD_OUT)
+		link_twin(d, p, &want);
+	return slot;
 }
 
 void xs_kernel_pol_prune(struct xs_daemon *d)

@@ -239,7 +239,12 @@ def test_kernel_backend_against_afxdp(bed, alg_name, mode, fam, esn, encap):
         c.protect()
         states, pols = bed.xfrm()
         assert f"spi 0x{c.hg:08x}" in states and f"spi 0x{c.gh:08x}" in states
-        assert pols.count("dir ") == 2 and "dir out" in pols and "dir in" in pols
+        # out, in, and in's twin fwd (XFRM checks fwd when forwarding)
+        assert pols.count("dir ") == 3 and "dir out" in pols
+        h_sel, g_sel = c.sels()
+        twins = re.findall(r"src %s dst %s \n\tdir (in|fwd) priority 0 ptype main \n(.*?)\n\t\t(.*?)\n"
+                           % (re.escape(h_sel), re.escape(g_sel)), pols, re.S)
+        assert sorted(t[0] for t in twins) == ["fwd", "in"] and twins[0][1:] == twins[1][1:]
         warm_up(c)
         ns, haddr, gaddr = c.ends()
         with bed.br.capture(bed.prefix + "bw") as wire:
@@ -306,7 +311,7 @@ def test_rekey_under_traffic_loses_nothing(bed):
         states, pols = bed.xfrm()
         assert f"spi 0x{old_hg:08x}" not in states and f"spi 0x{old_gh:08x}" not in states
         assert all(xfrm_sa_counters(states, spi)[1] > 10 for spi in (c.hg, c.gh))
-        assert pols.count("dir ") == 2
+        assert pols.count("dir ") == 3
         assert sorted(s["spi"] for s in bed.gjs("state", "list")) == [c.hg, c.gh]
     finally:
         c.flush()
@@ -346,7 +351,7 @@ def test_delete_flush_stop_kill_restart_keep_xfrm_in_step(bed):
         bed.h.cli("state", "flush")
         c.add(*bed.next_spis())
         states, pols = bed.xfrm()
-        assert pols.count("dir ") == 3
+        assert pols.count("dir ") == 4
         warm_up(c)
         # stop: nothing of ours is left
         bed.g("stop")
@@ -558,7 +563,7 @@ def test_config_file_backends_in_the_guest(bed):
         bed.g("daemon", "-c", "/tmp/kb1.conf")
         assert bed.gjs("status")["backend"]["backend"] == "kernel"
         states, pols = bed.xfrm()
-        assert states.count("proto esp") == 2 and pols.count("dir ") == 2
+        assert states.count("proto esp") == 2 and pols.count("dir ") == 3
         warm_up(first)
         guest_ping(bed, first.a["lan"])
         bed.h.cli("policy", "flush")
@@ -567,7 +572,7 @@ def test_config_file_backends_in_the_guest(bed):
         second.protect(guest=False)
         bed.g("load-conf", "/tmp/kb2.conf")
         b = bed.gjs("status")["backend"]
-        assert b["backend"] == "afxdp" and b["kernel_sas"] == 2 and b["kernel_policies"] == 2
+        assert b["backend"] == "afxdp" and b["kernel_sas"] == 2 and b["kernel_policies"] == 3
         assert [s["backend"] for s in bed.gjs("state", "list")] == ["kernel", "kernel"]
         states, _ = bed.xfrm()
         assert sorted(re.findall(r"spi 0x([0-9a-f]+)", states)) == \
@@ -608,7 +613,7 @@ def test_kernel_sa_lifetimes_from_xfrm(bed):
         wait_for(lambda: sa_state() == "dead", timeout=10, interval=0.3, what="dead")
         states, pols = bed.xfrm()
         assert f"spi 0x{c.gh:08x}" not in states and f"spi 0x{c.hg:08x}" in states
-        assert "dir out" not in pols and "dir in" in pols
+        assert "dir out" not in pols and "dir in" in pols and "dir fwd" in pols
         # in plaintext now (no XFRM policy), caught by tc-out: no SA, dropped
         before = bed.gjs("stats")["hooks"]["tc-out"]["drops"]["no-sa"]
         assert bed.guest.run(["ping", "-n", "-q", "-c", "2", "-W", "1", c.a["lan"]],
