@@ -94,7 +94,8 @@ ifneq ($(BPFT_SRC),)
 TARGETS += $(BPFT_BIN) $(B)/xdpsec-bpf-bench
 endif
 
-.PHONY: all deps test unit unit-asan fuzz fuzz-seeds bench demo bench-e2e clean
+.PHONY: all deps test unit unit-asan fuzz fuzz-seeds bench demo bench-e2e bench-ike \
+	clean
 all: $(TARGETS)
 
 deps:
@@ -351,6 +352,13 @@ demo: deps
 bench-e2e: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(PYTHON) tests/bench_e2e/bench_e2e.py --json $(B)/bench/e2e.json
+
+# IKE SA setups per second (as root): the xdpsec daemon and strongSwan's
+# charon as responders to the same driver (tests/ike/ike_load_tool, the IKE
+# core as initiator); a line per run, and $(B)/bench/ike.json. Not a test.
+bench-ike: deps
+	$(Q)$(MAKE) --no-print-directory all $(B)/tests/ike/ike_load_tool
+	$(Q)$(PYTHON) tests/bench_ike/bench_ike.py --json $(B)/bench/ike.json
 
 clean:
 	rm -rf $(B)
