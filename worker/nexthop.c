@@ -162,6 +162,28 @@ static enum xs_drop resolve_neigh(int fd, struct xs_nh *nh, const uint8_t *hop)
 	return XS_OK;
 }
 
+/*
+ * The link's MTU, or the FIB route's MTU metric if lower: the route as
+ * configured (RTM_F_FIB_MATCH), without the PMTU exceptions the stack
+ * learnt for dst. Those are about packets the stack itself sent to dst in
+ * clear (it learns none from an ICMP error about ESP, having no xfrm
+ * state of its own). In transport mode that is the inner traffic, and its
+ * exception holds the worker's own Packet Too Big: this MTU minus the SA's
+ * overhead. Read back as the outer MTU it would fall by that overhead at
+ * every lookup until below what the stack accepts (1280 for IPv6). The
+ * kernel's own forwarding ignores exceptions too (ip_forward_use_pmtu).
+ */
+static uint32_t route_mtu(int fd, uint8_t family, const uint8_t *dst,
+			  uint32_t link_mtu)
+{
+	struct xs_nl_route fib;
+
+	if (xs_nl_route_get(fd, family, dst, RTM_F_FIB_MATCH, &fib) ||
+	    !fib.mtu || fib.mtu > link_mtu)
+		return link_mtu;
+	return fib.mtu;
+}
+
 static enum xs_drop resolve(int fd, uint8_t family, const uint8_t *dst,
 			    struct xs_nh *nh)
 {
@@ -170,7 +192,7 @@ static enum xs_drop resolve(int fd, uint8_t family, const uint8_t *dst,
 
 	memset(nh, 0, sizeof(*nh));
 	nh->family = family;
-	if (xs_nl_route_get(fd, family, dst, &r))
+	if (xs_nl_route_get(fd, family, dst, 0, &r))
 		return XS_DROP_NO_ROUTE;
 	memcpy(nh->prefsrc, r.prefsrc, sizeof(nh->prefsrc));
 	nh->oif = r.oif;
@@ -181,7 +203,7 @@ static enum xs_drop resolve(int fd, uint8_t family, const uint8_t *dst,
 	if (r.type != RTN_UNICAST || !r.oif || xs_nl_link_get(fd, r.oif, &l))
 		return XS_DROP_NO_ROUTE;
 	nh->kind = XS_NH_FORWARD;
-	nh->mtu = (uint16_t)(r.mtu && r.mtu < l.mtu ? r.mtu : l.mtu);
+	nh->mtu = (uint16_t)route_mtu(fd, family, dst, l.mtu);
 	memcpy(nh->src_mac, l.mac, 6);
 	return resolve_neigh(fd, nh, r.has_gw ? r.gw : dst);
 }

@@ -26,7 +26,7 @@ struct xs_nh {
 	uint8_t family;
 	uint8_t mac[6];		/* next hop's link-layer address */
 	uint8_t src_mac[6];	/* oif's own address */
-	uint16_t mtu;		/* min(link MTU, route MTU) */
+	uint16_t mtu;		/* min(link MTU, FIB route MTU): no PMTU cache */
 	int oif;
 	uint8_t prefsrc[16];	/* the route's preferred source address */
 };
@@ -56,9 +56,13 @@ struct xs_nh_cache;
 /* nexthop.c APIs: */
 /* A NETLINK_ROUTE socket for requests; fd or -errno. */
 int xs_nl_open(void);
-/* 0 or -errno (e.g. -ENETUNREACH). */
+/*
+ * The route to dst, as the stack would send to it (flags 0: PMTU exception
+ * included) or as configured (RTM_F_FIB_MATCH); 0 or -errno
+ * (e.g. -ENETUNREACH).
+ */
 int xs_nl_route_get(int fd, uint8_t family, const uint8_t *dst,
-		    struct xs_nl_route *r);
+		    uint32_t flags, struct xs_nl_route *r);
 int xs_nl_link_get(int fd, int ifindex, struct xs_nl_link *l);
 /* NUD_* state (0 if none) and, if it has one, the address into mac. */
 int xs_nl_neigh_get(int fd, int ifindex, uint8_t family, const uint8_t *addr,

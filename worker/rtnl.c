@@ -116,7 +116,7 @@ static void route_attr(struct rtattr *a, uint8_t alen, struct xs_nl_route *r)
 }
 
 int xs_nl_route_get(int fd, uint8_t family, const uint8_t *dst,
-		    struct xs_nl_route *r)
+		    uint32_t flags, struct xs_nl_route *r)
 {
 	struct nl_req q = {
 		.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)),
@@ -124,6 +124,7 @@ int xs_nl_route_get(int fd, uint8_t family, const uint8_t *dst,
 		.nh.nlmsg_flags = NLM_F_REQUEST,
 		.rt.rtm_family = family,
 		.rt.rtm_dst_len = (uint8_t)(addr_len(family) * 8),
+		.rt.rtm_flags = flags,
 	};
 	char buf[NL_BUF];
 	struct rtmsg *rt;
