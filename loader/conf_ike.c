@@ -97,6 +97,28 @@ static int walk(struct ike_parse *p, void *arg,
 	return r < 0 ? -1 : perr(p, "missing '}' for %s", p->path);
 }
 
+/* Room for one more element: doubles *arr (zeroed); the old copy is wiped
+ * (it may hold secrets). */
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 4;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = calloc(c, size);
+	if (!p)
+		return -1;
+	if (*arr) {
+		memcpy(p, *arr, n * size);
+		xs_wipe(*arr, *cap * size);
+		free(*arr);
+	}
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
 static int unknown_key(struct ike_parse *p, const char *key)
 {
 	return perr(p, "unknown key '%s' in %s", key, p->path);
@@ -507,7 +529,7 @@ static int conn_sect(struct ike_parse *p, void *arg, const char *name)
 			return perr(p, "connection '%s' defined twice", name);
 	if (ic->nconns >= XS_IKE_CONNS_MAX)
 		return perr(p, "more than %d connections", XS_IKE_CONNS_MAX);
-	if (!ic->conns && !(ic->conns = calloc(XS_IKE_CONNS_MAX, sizeof(*cc))))
+	if (grow((void **)&ic->conns, &ic->conn_cap, ic->nconns, sizeof(*cc)))
 		return perr(p, "out of memory");
 	cc = &ic->conns[ic->nconns++];
 	conn_defaults(cc);
@@ -558,9 +580,10 @@ static int secret_sect(struct ike_parse *p, void *arg, const char *name)
 			    name);
 	if (ic->nsecrets >= XS_IKE_SECRETS_MAX)
 		return perr(p, "more than %d secrets", XS_IKE_SECRETS_MAX);
-	if (!ic->secrets && !(ic->secrets = calloc(XS_IKE_SECRETS_MAX, sizeof(*s))))
+	if (grow((void **)&ic->secrets, &ic->secret_cap, ic->nsecrets, sizeof(*s)))
 		return perr(p, "out of memory");
 	s = &ic->secrets[ic->nsecrets++];
+	memset(s, 0, sizeof(*s));
 	p->conn_line = *p->rd->line;
 	old = path_push(p, name);
 	ret = walk(p, s, secret_kv, NULL);
@@ -591,7 +614,7 @@ int xs_conf_ike_section(struct xs_ike_conf *ic, const char *sect,
 void xs_ike_conf_free(struct xs_ike_conf *ic)
 {
 	if (ic->secrets)
-		xs_wipe(ic->secrets, XS_IKE_SECRETS_MAX * sizeof(*ic->secrets));
+		xs_wipe(ic->secrets, ic->secret_cap * sizeof(*ic->secrets));
 	free(ic->secrets);
 	free(ic->conns);
 	memset(ic, 0, sizeof(*ic));

@@ -36,9 +36,9 @@ struct xs_conf_rd {
 /* Connections and secrets of one file; keys inside are wiped on free. */
 struct xs_ike_conf {
 	struct ike_conn_cfg *conns;
-	size_t nconns;
+	size_t nconns, conn_cap;
 	struct ike_secret_cfg *secrets;
-	size_t nsecrets;
+	size_t nsecrets, secret_cap;
 };
 
 /*

@@ -370,3 +370,11 @@ def test_connection_named_like_a_section(daemon, tmp_path):
     assert r.returncode == 1
     assert r.stderr.strip() == (f"xdpsec: {path}:5: unknown key 'certs' in "
                                 "connections.x.local.remote")
+
+
+def test_many_secrets(daemon, tmp_path):
+    body = "".join(f"    ike-{i} {{\n        id = host{i}.example\n        secret = s{i}\n    }}\n"
+                   for i in range(9))
+    _, r = load(daemon, tmp_path, "secrets {\n" + body + "}\n")
+    assert r.returncode == 0, r.stderr
+    assert conns(daemon)["secrets"] == 9
