@@ -22,6 +22,7 @@ Expected MTUs (link MTU 1500), worked out from RFC 4303 / RFC 3948 sizes:
                  20 + 1424 - 2 = 1442.
 """
 import re
+import subprocess
 import time
 
 import pytest
@@ -29,6 +30,7 @@ import pytest
 from netns import topology
 from test_dataplane_common import host, tcp_transfer, warm_up
 from test_dataplane_more import h2h_transport
+from test_worker_nexthop import topo  # noqa: F401 (fixture: ns gw - ns peer)
 
 ROUNDS = 5
 GAP = 1.3           # > the worker's next-hop re-read interval (1 s)
@@ -72,3 +74,38 @@ def test_own_packet_too_big_is_not_read_back_as_outer_mtu(alg, encap, fam, inner
             assert drops[0] >= 1 and drops == [drops[0]] * ROUNDS, drops
         finally:
             tun.stop()
+
+
+# An ICMP error from the peer (a router on a0's link) about an ICMP packet
+# gw sent through it: the stack's own ICMP error handlers (icmpv6_err for
+# any ICMPv6, icmp_err for an IPv4 echo reply; other IPv4 ones go to ping
+# sockets) turn it into a PMTU exception on the route to the quoted
+# destination.
+PMTU_ERROR = """
+import sys
+from scapy.all import IP, ICMP, IPv6, ICMPv6EchoRequest, ICMPv6PacketTooBig, send
+src, gw, dst, mtu = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+if ":" in dst:
+    send(IPv6(src=src, dst=gw) / ICMPv6PacketTooBig(mtu=mtu) /
+         IPv6(src=gw, dst=dst) / ICMPv6EchoRequest(data=b"x" * 1300), verbose=0)
+else:
+    send(IP(src=src, dst=gw) / ICMP(type=3, code=4, nexthopmtu=mtu) /
+         IP(src=gw, dst=dst, flags="DF") / ICMP(type=0), verbose=0)
+"""
+
+
+@pytest.mark.parametrize("peer,gw,dst,exc_mtu,want", [
+    ("10.77.0.2", "10.77.0.1", "10.99.0.7", 1200, 1300),
+    ("2001:db8:77::2", "2001:db8:77::1", "2001:db8:88::5", 1300, 1400),
+], ids=["route-mtu4", "link-mtu6"])
+def test_next_hop_mtu_leaves_pmtu_exceptions_out(topo, peer, gw, dst, exc_mtu, want):
+    """The stack holds a PMTU exception of exc_mtu towards dst; the worker's
+    next hop keeps the configured MTU: the route's (10.99.0.0/24 mtu 1300)
+    or the link's (a0, 1400)."""
+    subprocess.run(["ip", "netns", "exec", topo["peer"], "/usr/bin/python3", "-c",
+                    PMTU_ERROR, peer, gw, dst, str(exc_mtu)], check=True, timeout=30)
+    got = subprocess.run(["ip", "-n", topo["gw"], "route", "get", dst], check=True,
+                         capture_output=True, text=True).stdout
+    assert f"mtu {exc_mtu}" in got, got
+    r = topo["probe"].until(dst, lambda r: r["drop"] == 0)
+    assert r["drop"] == 0 and r["mtu"] == want
