@@ -27,7 +27,9 @@ In a QEMU guest with Debian's 6.1 kernel (tests/guest/):
   - `backend = kernel` in a configuration file, and per-SA `backend = kernel`
     in an instance whose default is afxdp (load-conf replaces the SAs);
   - packet limits: XFRM enforces them, the daemon follows (dying, dead), the
-    policy leaves XFRM and tc-out drops its traffic (no-sa).
+    policy leaves XFRM and tc-out drops its traffic (no-sa);
+  - IKEv2 between the two daemons puts the Child SA into the guest's XFRM
+    (with in, fwd and out policies), traffic flows, `down` removes it.
 """
 import json
 import os
@@ -622,3 +624,54 @@ def test_kernel_sa_lifetimes_from_xfrm(bed):
     finally:
         c.flush()
     assert bed.xfrm() == ("", "")
+
+
+def test_ike_keyed_kernel_backend(bed, tmp_path):
+    """IKEv2 between the host's xdpsec (afxdp) and the guest's (backend
+    kernel): the Child SA lands in the guest's XFRM with its policies,
+    traffic flows both ways, `down` takes it out of XFRM again."""
+    from strongswan import swanctl_conf
+    a = ADDR["IP4"]
+    inner = f"{a['inner']}/{a['host']}"
+    psk = "kernel backend " + secrets.token_hex(8)
+    host_conf = tmp_path / "h.conf"
+    host_conf.write_text(swanctl_conf("kb", a["gw"], a["guest"], "aes256gcm16-prfsha256-x25519",
+                                      "aes256gcm16", a["lan_net"], inner, "gw.example",
+                                      "guest.example", secret=psk))
+    host_conf.chmod(0o600)
+    bed.guest.write("/tmp/kb-ike.conf", "backend = kernel\ninterfaces {\n  wan = eth0\n}\n" +
+                    swanctl_conf("kb", a["guest"], a["gw"], "aes256gcm16-prfsha256-x25519",
+                                 "aes256gcm16", inner, a["lan_net"], "guest.example",
+                                 "gw.example", secret=psk), mode=0o600)
+    try:
+        bed.h.cli("load-conf", str(host_conf))
+        bed.g("load-conf", "/tmp/kb-ike.conf")
+        bed.g("up", "kb")
+
+        def installed(js):
+            sas = js("list-sas")
+            return sas if sas and sas[0]["state"] == "ESTABLISHED" and sas[0]["child_sas"] \
+                and sas[0]["child_sas"][0]["state"] == "INSTALLED" else None
+        (sa,) = wait_for(lambda: installed(bed.gjs), timeout=60, interval=0.5,
+                         what="the guest's IKE SA")
+        (ch,) = sa["child_sas"]
+        states, pols = bed.xfrm()
+        spis = sorted(int(x, 16) for x in re.findall(r"proto esp spi (0x[0-9a-f]+)", states))
+        assert spis == sorted(int(ch[k], 16) for k in ("spi_in", "spi_out")), states
+        assert "aead rfc4106(gcm(aes))" in states and "(288 bits) 128" in states
+        assert re.findall(r"dir (\w+)", pols) and sorted(re.findall(r"dir (\w+)", pols)) == \
+            ["fwd", "in", "out"], pols
+        assert all(s["backend"] == "kernel" for s in bed.gjs("state", "list"))
+        wait_for(lambda: bed.lan.ping(a["inner"], wait=2), timeout=30, interval=0.5,
+                 what="ping through the IKE-keyed SAs")
+        guest_ping(bed, a["lan"])
+        tcp_to_guest(bed, bed.lan, a["inner"], 5401)
+        bed.g("down", "kb")
+        wait_for(lambda: bed.xfrm() == ("", ""), timeout=20, interval=0.5,
+                 what="the Child SA and its policies out of the guest's XFRM")
+    finally:
+        bed.g("stop", check=False)
+        bed.gstart()
+        host_conf.write_text("")        # no connections, SAs or policies
+        bed.h.cli("load-conf", str(host_conf))
+    assert bed.h.js("list-sas") == [] and bed.h.js("state", "list") == []
