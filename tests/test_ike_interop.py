@@ -18,7 +18,10 @@ proposals below run as IKE and ESP proposals alike, PSK both ways:
     failure is logged in the peer's terms and nothing is installed;
   - certificates (ECDSA P-256 and RSA, a CA made with openssl) both ways;
   - start_action = trap; Child SA rekeys by either side and an IKE SA
-    rekey under traffic both ways without a lost datagram; IPv6 outer.
+    rekey under traffic both ways without a lost datagram; rekey_bytes;
+    IPv6 outer; TS ranges and protocols; load-conf keeping unchanged
+    connections; DPD against a killed charon; xdpsec behind a real NAT
+    (the nat topology).
 xdpsec against xdpsec (both gateways xdpsec, test_xdpsec_pair_*): tunnel
 mode with ESN over IPv6 outer addresses with IPv4 and IPv6 LANs, and
 transport mode between the h2h hosts.
@@ -432,6 +435,37 @@ def test_failures(rig, initiator, overrides, as_init, as_resp, theirs):
     assert d.js("status")["sas"] == 0 and not d.protect()
     assert all(not s["child_sas"] for s in d.sas())
     assert all(not s["children"] for s in c.list_sas())
+
+
+def test_behind_nat(tmp_path):
+    """xdpsec on gwA behind a masquerading NAT initiates to charon on gwB
+    (remote_addrs = %any): both see the NAT, ESP goes in UDP 4500 through
+    it, traffic flows both ways."""
+    with topology("nat") as t:
+        set_lan_mtu(t)
+        d = Daemon(t.gwA, "a", tmp_path)
+        c = Charon(t.gwB, tmp_path / "charon")
+        try:
+            d.run()
+            c.start()
+            ours, theirs = confs(t, PROPOSALS[0], a_local=t["GWA_WAN_IP4"],
+                                 a_remote=t["GWB_WAN_IP4"], b_local=t["GWB_WAN_IP4"],
+                                 b_remote="%any")
+            c.load(theirs)
+            d.load(ours, t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+            d.cli("up", "gw")
+            (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+            assert sa["nat_local"] and sa["remote_port"] == 4500
+            (ch,) = sa["child_sas"]
+            assert ch["encap"]
+            encap = {s["dir"]: s["encap"] for s in d.js("state", "list")}
+            assert encap["out"]["dport"] == 4500 and encap["in"]["sport"] == 4500
+            assert t.lanA.ping(t["LANB_IP4"], count=3) and t.lanB.ping(t["LANA_IP4"], count=3)
+            tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5009, nbytes=100000)
+            assert c.list_sas()[0]["children"][0]["state"] == "INSTALLED"
+        finally:
+            d.stop()
+            c.stop()
 
 
 # ---- xdpsec against xdpsec ------------------------------------------------
