@@ -102,6 +102,8 @@ void ike_ccsa_note_peer(struct ike_ccsa *x, const struct ike_span *ni,
 /* Did our exchange (our x->nonce, the peer's nr) lose against theirs? */
 bool ike_ccsa_lost(const struct ike_ccsa *x, const struct ike_span *nr);
 void ike_ccsa_retry_later(struct ike_ccsa *x, uint64_t now);
+/* true if some proposal of sa offers DH group g (INVALID_KE retries). */
+bool ike_ccsa_offers_group(const struct ike_sa_pld *sa, uint16_t g);
 
 /* rekey_ike.c */
 int ike_rekey_ike_start(struct ike_sa *sa, uint64_t now);

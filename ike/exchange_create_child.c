@@ -201,8 +201,7 @@ static uint16_t pfs_group(const struct ike_child_cfg *cfg,
 	return g > 0 ? (uint16_t)g : 0;
 }
 
-/* true if some proposal of sa offers DH group g. */
-static bool offers_group(const struct ike_sa_pld *sa, uint16_t g)
+bool ike_ccsa_offers_group(const struct ike_sa_pld *sa, uint16_t g)
 {
 	const struct ike_xform *x;
 	uint16_t i, j;
@@ -340,7 +339,7 @@ static void child_refused(struct ike_sa *sa, struct ike_child *c,
 
 	if (notify == IKEV2_N_INVALID_KE_PAYLOAD &&
 	    x->ke_tries < IKE_CCSA_KE_TRIES &&
-	    offers_group(&cfg->proposals, group)) {
+	    ike_ccsa_offers_group(&cfg->proposals, group)) {
 		x->ke_tries++;
 		if (!send_child_request(sa, c, old, group, now))
 			return;

@@ -181,7 +181,7 @@ static void ike_refused(struct ike_sa *sa, struct ike_sa *n, uint16_t notify,
 
 	if (notify == IKEV2_N_INVALID_KE_PAYLOAD &&
 	    x->ke_tries < IKE_CCSA_KE_TRIES &&
-	    ike_dh_supported(group)) {
+	    ike_ccsa_offers_group(&sa->conn->proposals, group)) {
 		x->ke_tries++;
 		if (!send_ike_request(sa, group, now))
 			return;
