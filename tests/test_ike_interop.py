@@ -468,6 +468,39 @@ def test_behind_nat(tmp_path):
             c.stop()
 
 
+JUNK_SENDER = """
+import os, socket, sys
+dst = sys.argv[1]
+for port in (500, 4500):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", 40000 + port))
+    for n in range(200):
+        body = os.urandom(n * 7 % 600)
+        if port == 4500 and n % 3 == 0:
+            body = bytes(4) + body          # with the non-ESP marker
+        if port == 4500 and n % 7 == 0:
+            body = bytes([0xff])            # a NAT keepalive
+        s.sendto(body, (dst, port))
+"""
+
+
+def test_junk_datagrams(rig):
+    """Random datagrams (some with the non-ESP marker, keepalives) to UDP
+    500 and 4500: counted as dropped by the core, the daemon keeps working."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0])
+    before = d.js("status")["ike"]["drops"]
+    t.gwB.python(JUNK_SENDER, "192.0.2.1")
+    time.sleep(0.5)
+    after = d.js("status")["ike"]["drops"]
+    assert sum(after.values()) - sum(before.values()) >= 100, (before, after)
+    d.cli("up", "gw")
+    wait_for(d.installed, timeout=15, what="xdpsec's SAs after the junk")
+    assert t.lanA.ping(t["LANB_IP4"], count=2)
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
 # ---- xdpsec against xdpsec ------------------------------------------------
 
 def pair_conf(name, me, peer, my_id, peer_id, lts, rts, mode="tunnel",
