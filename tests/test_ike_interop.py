@@ -626,6 +626,8 @@ def test_rekey_under_traffic(rig, overrides):
     d.cli("up", "gw")
     (sa,) = wait_for(d.installed, timeout=15, what="the SAs")
     first = (sa["initiator_spi"], sa["child_sas"][0]["spi_in"], sa["child_sas"][0]["spi_out"])
+    # neighbours resolved on every hop first: what is measured is the rekey
+    assert t.lanA.ping(t["LANB_IP4"], count=1) and t.lanB.ping(t["LANA_IP4"], count=1)
     rx_b = UdpReceiver(t.lanB, t["LANB_IP4"], 7001, count)
     rx_a = UdpReceiver(t.lanA, t["LANA_IP4"], 7002, count)
     try:
