@@ -398,6 +398,9 @@ static int conn_kv(struct ike_parse *p, void *arg, const char *key, char *v)
 		a->port = port;
 		return 0;
 	}
+	if (!strcmp(key, "local_port") && strcmp(v, "500"))
+		return perr(p, "%s: local_port: only 500 (the daemon listens on 500 and 4500)",
+			    p->path);
 	if (!strcmp(key, "local_port") || !strcmp(key, "remote_port"))
 		return conn_port(p, key, v, key[0] == 'l' ? &cc->local.port :
 				 &cc->remote.port);

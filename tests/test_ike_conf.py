@@ -217,6 +217,7 @@ BAD = [
     ("encap = maybe", 3, "encap: bad value 'maybe'"),
     ("fragmentation = sometimes", 3, "fragmentation: bad value"),
     ("remote_port = 70000", 3, "remote_port: bad port"),
+    ("local_port = 1500", 3, "local_port: only 500 (the daemon listens on 500 and 4500)"),
     ("local {\n    auth = eap\n}", 4, "connections.x.local: auth: 'eap' is not supported"),
     ("local {\n    cacerts = ca.pem\n}", 4, "unknown key 'cacerts' in connections.x.local"),
     ("remote {\n    id = C=XX, Q=1\n}", 4, "unknown DN attribute 'Q'"),
