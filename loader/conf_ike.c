@@ -468,6 +468,7 @@ static int child_finish(struct ike_parse *p, struct ike_conn_cfg *cc, int i)
 {
 	struct ike_child_cfg *ch = &cc->children[i];
 	struct child_raw *raw = &p->raw[i];
+	int n;
 
 	if (!raw->props && xs_ike_val_props("default", IKEV2_PROTO_ESP,
 					    &ch->proposals, p->msg))
@@ -480,6 +481,11 @@ static int child_finish(struct ike_parse *p, struct ike_conn_cfg *cc, int i)
 			  &ch->remote_ts, p->msg))
 		return perr_at(p, raw->rts_line, "%s.children.%s: remote_ts: %s",
 			       p->path, ch->name, p->msg);
+	n = xs_ike_ts_policies(&ch->local_ts, &ch->remote_ts);
+	if (ch->start_action == IKE_START_TRAP &&
+	    (n < 0 || n > XS_IKE_CHILD_POLICIES_MAX))
+		return perr_at(p, p->conn_line, "%s.children.%s: start_action = trap: local_ts and remote_ts need more than %d policies",
+			       p->path, ch->name, XS_IKE_CHILD_POLICIES_MAX);
 	child_lifetimes(ch, raw);
 	if (ch->rekey_time && ch->life_time && ch->life_time < ch->rekey_time)
 		return perr_at(p, p->conn_line, "%s.children.%s: life_time is below rekey_time",

@@ -68,6 +68,11 @@ char *xs_ike_val_unquote(char *v);
 /* The printable form of an ID, as swanctl shows it. */
 void xs_ike_id_str(const struct ike_id_cfg *id, char *buf, size_t len);
 
+/* ike_install.c: the PROTECT policies a child's selectors take (both
+ * directions), -1 if one selector needs too many prefixes. */
+int xs_ike_ts_policies(const struct ike_ts_pld *lts, const struct ike_ts_pld *rts);
+enum { XS_IKE_CHILD_POLICIES_MAX = 64 };
+
 /* conf_ike_dn.c APIs: "C=CH, O=Example, CN=moon" <-> DER (ID_DER_ASN1_DN). */
 int xs_ike_dn_encode(const char *v, struct ike_id_cfg *id, char *msg);
 void xs_ike_dn_str(const struct ike_id_cfg *id, char *buf, size_t len);

@@ -28,7 +28,6 @@
 
 enum {
 	TS_PREFIXES_MAX = 16,		/* prefixes one selector may need */
-	CHILD_POLICIES_MAX = 64,	/* policies of one Child SA */
 	PRIO_BASE = 10000,		/* longer prefixes get lower numbers */
 	SPI_MIN = 256,			/* 1-255 are reserved (RFC 4303) */
 	PENDING_OUT_MS = 2000,		/* a rekey's outbound SA waits at most */
@@ -242,9 +241,9 @@ static int pair_policies(struct xs_daemon *d, const struct pol_tmpl *t,
 	int proto = pair_proto(l, r);
 	struct xs_spd_policy p;
 
-	if (nl < 0 || nr < 0 || nl * nr * 2 > CHILD_POLICIES_MAX)
+	if (nl < 0 || nr < 0 || nl * nr * 2 > XS_IKE_CHILD_POLICIES_MAX)
 		return xs_why(why, "traffic selectors need more than %d policies",
-			      CHILD_POLICIES_MAX);
+			      XS_IKE_CHILD_POLICIES_MAX);
 	for (i = 0; i < nl; i++)
 		for (j = 0; j < nr; j++) {
 			pol_fill(&p, t, &lp[i], &rp[j], l, r, proto, XS_SPD_OUT);
@@ -256,6 +255,27 @@ static int pair_policies(struct xs_daemon *d, const struct pol_tmpl *t,
 				return -1;
 		}
 	return 0;
+}
+
+int xs_ike_ts_policies(const struct ike_ts_pld *lts, const struct ike_ts_pld *rts)
+{
+	struct pfx lp[TS_PREFIXES_MAX], rp[TS_PREFIXES_MAX];
+	int i, j, nl, nr, n = 0;
+
+	for (i = 0; i < lts->num; i++)
+		for (j = 0; j < rts->num; j++) {
+			const struct ike_ts *l = &lts->ts[i], *r = &rts->ts[j];
+
+			if (!ts_family(l) || ts_family(l) != ts_family(r) ||
+			    pair_proto(l, r) < 0)
+				continue;
+			nl = range_prefixes(l, lp);
+			nr = range_prefixes(r, rp);
+			if (nl < 0 || nr < 0)
+				return -1;
+			n += 2 * nl * nr;
+		}
+	return n;
 }
 
 static int ts_policies(struct xs_daemon *d, const struct pol_tmpl *t,

@@ -6,6 +6,7 @@ form (DNs through our DER encoder and decoder), traffic-selector forms, and
 one-line errors naming the file, the line and the key; a refused file
 leaves the loaded connections as they were.
 """
+import ipaddress
 import json
 import os
 import subprocess
@@ -379,3 +380,64 @@ def test_many_secrets(daemon, tmp_path):
     _, r = load(daemon, tmp_path, "secrets {\n" + body + "}\n")
     assert r.returncode == 0, r.stderr
     assert conns(daemon)["secrets"] == 9
+
+
+def trap_conf(lts, rts, local="192.0.2.1", remote="192.0.2.2"):
+    return f"""
+        connections {{
+            t {{
+                local_addrs = {local}
+                remote_addrs = {remote}
+                local {{
+                    auth = psk
+                }}
+                remote {{
+                    auth = psk
+                }}
+                children {{
+                    c {{
+                        local_ts = {lts}
+                        remote_ts = {rts}
+                        start_action = trap
+                    }}
+                }}
+            }}
+        }}
+    """
+
+
+RANGES = [("10.1.0.1", "10.1.0.254", "10.2.0.0/24"),
+          ("172.16.3.7", "172.16.9.200", "10.9.9.9/32"),
+          ("fd00::3", "fd00::1:0", "fd00:2::/64")]
+
+
+@pytest.mark.parametrize("start,end,remote", RANGES)
+def test_trap_policies_cover_ranges_exactly(daemon, tmp_path, start, end, remote):
+    """A trap child's PROTECT policies (installed at load, no peer needed):
+    a FROM-TO selector becomes exactly the prefixes Python's ipaddress
+    summarizes it to, out and fwd, with the child's reqid; and the BYPASS
+    of IKE's own ports."""
+    local, peer = ("2001:db8::1", "2001:db8::2") if ":" in start else ("192.0.2.1", "192.0.2.2")
+    _, r = load(daemon, tmp_path, trap_conf(f"{start}-{end}", remote, local, peer))
+    assert r.returncode == 0, r.stderr
+    want = {str(n) for n in ipaddress.summarize_address_range(ipaddress.ip_address(start),
+                                                              ipaddress.ip_address(end))}
+    pols = daemon.js("policy", "list")
+    prot = [p for p in pols if p["action"] == "protect"]
+    assert {p["src"] for p in prot if p["dir"] == "out"} == want
+    assert {p["dst"] for p in prot if p["dir"] == "fwd"} == want
+    assert {p["dst"] for p in prot if p["dir"] == "out"} == {remote}
+    assert len(prot) == 2 * len(want)
+    assert {(p["tmpl"]["reqid"], p["tmpl"]["mode"]) for p in prot} == {(1, "tunnel")}
+    assert {(p["src"], p["sport"]) for p in pols if p["action"] == "bypass"} == {
+        (f"{local}/{128 if ':' in local else 32}", "500"),
+        (f"{local}/{128 if ':' in local else 32}", "4500")}
+    _, r = load(daemon, tmp_path, "sas {\n}\n")
+    assert r.returncode == 0 and daemon.js("policy", "list") == []
+
+
+def test_trap_selector_too_wide(daemon, tmp_path):
+    path, r = load(daemon, tmp_path, trap_conf("10.0.0.1-10.255.255.254", "10.9.0.0/16"))
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"xdpsec: {path}:3: connections.t.children.c: start_action "
+                                "= trap: local_ts and remote_ts need more than 64 policies")
