@@ -392,6 +392,25 @@ def test_ts_ranges_and_protocol(rig):
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
 
+def test_responder_for_any_peer(rig):
+    """remote_addrs = %any on xdpsec (a responder for whoever authenticates):
+    charon initiates, the Child SA's outer addresses are the peer's actual
+    ones, `up` is refused for lack of a remote address."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[3], a_remote="%any")
+    r = d.cli("up", "gw", check=False)
+    assert r.returncode == 1
+    assert r.stderr.strip() == "xdpsec: connection 'gw' has no remote address to initiate to"
+    c.initiate("net")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    assert sa["remote_host"] == "192.0.2.2" and not sa["initiator"]
+    assert {(s["dir"], s["dst"]) for s in d.js("state", "list")} == {
+        ("in", "192.0.2.1"), ("out", "192.0.2.2")}
+    assert t.lanB.ping(t["LANA_IP4"], count=2)
+    c.terminate("gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after charon's DELETE")
+
+
 FAILURES = [
     # id, keyword overrides of confs(), what xdpsec logs as initiator / as
     # responder, what charon logs when it initiated (the notify we sent)
