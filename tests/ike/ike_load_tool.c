@@ -71,6 +71,8 @@ static int on_send(void *user, const struct ike_addr *local,
 	to_sin(remote, &to);
 	memset(out, 0, marker);
 	memcpy(out + marker, msg, len);
+	if (fds[marker != 0] < 0)
+		return -1;
 	return sendto(fds[marker != 0], out, len + marker, 0,
 		      (struct sockaddr *)&to, sizeof(to)) < 0 ? -1 : 0;
 }
@@ -299,8 +301,11 @@ int main(int argc, char **argv)
 	       total, established, failed, secs,
 	       secs > 0 ? established / secs : 0.0,
 	       (unsigned long long)st.retransmits);
-	ike_ctx_free(ctx, now_ms());
+	/* sockets closed first: the responder is not told (it may be slow to
+	 * delete), the SAs are just freed here */
 	close(fds[0]);
 	close(fds[1]);
+	fds[0] = fds[1] = -1;
+	ike_ctx_free(ctx, now_ms());
 	return established ? 0 : 1;
 }
