@@ -3,7 +3,7 @@
  * The daemon's IKE side: the connections and secrets of the configuration
  * file, the IKE core (ike/ike.h) driven by them, its UDP sockets and timer
  * (ike_glue.c), and the Child SAs and policies it put into the dataplane
- * (ike_install.c).
+ * (ike_install.c, ike_policy.c).
  */
 #ifndef XDPSEC_LOADER_IKE_GLUE_H
 #define XDPSEC_LOADER_IKE_GLUE_H
@@ -83,7 +83,7 @@ int xs_ike_up(struct xs_daemon *d, const char *conn, const char *child,
 	      char *why);
 int xs_ike_down(struct xs_daemon *d, const char *conn, char *why);
 
-/* ike_install.c APIs: the ops of the core that touch the dataplane. */
+/* ike_install.c and ike_policy.c APIs: what touches the dataplane. */
 int xs_ike_spi_alloc(void *user, uint8_t proto, uint32_t *spi);
 int xs_ike_child_install(void *user, const struct ike_child_install *c,
 			 char *why);

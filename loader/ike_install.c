@@ -2,19 +2,10 @@
 /*
  * Child SAs from the IKE core into the dataplane (ike/ike.h ops): the
  * inbound SA first, then the outbound one (xs_sad_add, keys to the worker,
- * wiped here), then PROTECT policies for the narrowed selectors with the
- * Child SA's reqid: `out` local -> remote, and `fwd` (tunnel) or `in`
- * (transport) remote -> local, so that plaintext which should have come
- * protected is dropped. Traffic selectors are address ranges; policies and
- * inbound SA selectors are prefixes, so a range becomes the prefixes that
- * cover it exactly.
- *
- * A rekey installs the new pair while the old one still runs: the
- * policies exist already (same reqid) and switch to the newest outbound SA
- * by themselves (xs_spd_relink); child_delete removes the old pair later.
- * Policies go when the last Child SA of their reqid goes, unless they are
- * the trap policies of a `start_action = trap` child, which stay while the
- * configuration does.
+ * wiped here), then the policies of ike_policy.c. A rekey's new inbound SA
+ * is installed at once, its outbound one when the SA it replaces is
+ * deleted (ike_glue.h). The worker's soft and hard limits of our SAs go
+ * back to the core (xs_ike_lifetimes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,89 +13,13 @@
 #include <sys/random.h>
 
 #include "engine/crypto.h"
-#include "loader/daemon.h"
-#include "loader/ike_glue.h"
+#include "loader/ike_policy.h"
 #include "maps/types.h"
 
 enum {
-	TS_PREFIXES_MAX = 16,		/* prefixes one selector may need */
-	PRIO_BASE = 10000,		/* longer prefixes get lower numbers */
 	SPI_MIN = 256,			/* 1-255 are reserved (RFC 4303) */
 	PENDING_OUT_MS = 2000,		/* a rekey's outbound SA waits at most */
 };
-
-struct pfx {
-	uint8_t addr[16];
-	uint8_t len;
-};
-
-static bool bit(const uint8_t *a, int i)
-{
-	return a[i / 8] >> (7 - i % 8) & 1;
-}
-
-/* Is [a with bits from len on cleared, ... set] inside [a, end]? */
-static bool block_fits(const uint8_t *a, const uint8_t *end, int len,
-		       int bits)
-{
-	uint8_t top[16];
-	int i;
-
-	for (i = len; i < bits; i++)
-		if (bit(a, i))
-			return false;
-	memcpy(top, a, 16);
-	for (i = len; i < bits; i++)
-		top[i / 8] |= 0x80 >> (i % 8);
-	return memcmp(top, end, bits / 8) <= 0;
-}
-
-/* a = a | host mask of len, plus one; false when it wraps. */
-static bool next_block(uint8_t *a, int len, int bits)
-{
-	int i;
-
-	for (i = len; i < bits; i++)
-		a[i / 8] |= 0x80 >> (i % 8);
-	for (i = bits / 8 - 1; i >= 0; i--)
-		if (++a[i])
-			return true;
-	return false;
-}
-
-/* The prefixes that cover [start, end] exactly; count, -1 if too many. */
-static int range_prefixes(const struct ike_ts *ts, struct pfx *out)
-{
-	int bits = ts->type == IKEV2_TS_IPV6_ADDR_RANGE ? 128 : 32, n = 0, len;
-	uint8_t cur[16] = { 0 };
-
-	memcpy(cur, ts->start, bits / 8);
-	for (;;) {
-		if (n >= TS_PREFIXES_MAX)
-			return -1;
-		for (len = 0; !block_fits(cur, ts->end, len, bits); len++)
-			;
-		memcpy(out[n].addr, cur, 16);
-		out[n++].len = len;
-		if (!next_block(cur, len, bits) || memcmp(cur, ts->end, bits / 8) > 0)
-			return n;
-	}
-}
-
-static uint8_t ts_family(const struct ike_ts *ts)
-{
-	return ts->type == IKEV2_TS_IPV6_ADDR_RANGE ? XS_AF_INET6 :
-	       ts->type == IKEV2_TS_IPV4_ADDR_RANGE ? XS_AF_INET : 0;
-}
-
-/* The protocol of a TS pair: one side's, if the other says any. */
-static int pair_proto(const struct ike_ts *l, const struct ike_ts *r)
-{
-	if (l->proto && r->proto && l->proto != r->proto)
-		return -1;
-	return l->proto ? l->proto : r->proto;
-}
-/* ---- what we installed ------------------------------------------------- */
 
 static struct xs_ike_child *child_find(struct xs_ike *ike, uint8_t proto,
 				       uint32_t spi_in)
@@ -118,193 +33,12 @@ static struct xs_ike_child *child_find(struct xs_ike *ike, uint8_t proto,
 	return NULL;
 }
 
-static bool reqid_in_use(const struct xs_ike *ike, uint32_t reqid)
-{
-	size_t i;
-
-	for (i = 0; i < ike->nchildren; i++)
-		if (ike->children[i].reqid == reqid)
-			return true;
-	return false;
-}
-
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? 2 * *cap : 16;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	p = realloc(*arr, c * size);
-	if (!p)
-		return -1;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
-
-static const struct xs_ike_pol *pol_find(const struct xs_ike *ike,
-					 const struct xs_spd_policy *sel)
-{
-	size_t i;
-
-	for (i = 0; i < ike->npols; i++)
-		if (xs_pol_same_sel(&ike->pols[i].sel, sel))
-			return &ike->pols[i];
-	return NULL;
-}
-
-/* Deletes the policies of reqid (trap ones only if traps too). */
-static void pols_delete(struct xs_daemon *d, uint32_t reqid, bool traps)
-{
-	struct xs_ike *ike = d->ike;
-	char why[XS_WHY_MAX];
-	size_t i = 0;
-
-	while (i < ike->npols) {
-		struct xs_ike_pol *p = &ike->pols[i];
-
-		if (p->reqid != reqid || (p->trap && !traps)) {
-			i++;
-			continue;
-		}
-		if (xs_spd_delete(d, &p->sel, why))
-			pr_warn("IKE: reqid %u: %s", reqid, why);
-		*p = ike->pols[--ike->npols];
-	}
-}
-
-/* ---- policies ---------------------------------------------------------- */
-
-struct pol_tmpl {
-	uint8_t proto, mode, family;	/* family: of the outer addresses */
-	const uint8_t *local, *remote;	/* outer addresses */
-	uint32_t reqid;
-	bool trap;
-};
-
-static void pol_fill(struct xs_spd_policy *p, const struct pol_tmpl *t,
-		     const struct pfx *src, const struct pfx *dst,
-		     const struct ike_ts *ts_src, const struct ike_ts *ts_dst,
-		     uint8_t proto, uint8_t dir)
-{
-	bool out = dir == XS_SPD_OUT;
-
-	memset(p, 0, sizeof(*p));
-	p->family = ts_family(ts_src);
-	memcpy(p->src, src->addr, 16);
-	memcpy(p->dst, dst->addr, 16);
-	p->src_len = src->len;
-	p->dst_len = dst->len;
-	p->proto = proto;
-	p->sport_lo = proto ? ts_src->start_port : 0;
-	p->sport_hi = proto ? ts_src->end_port : 65535;
-	p->dport_lo = proto ? ts_dst->start_port : 0;
-	p->dport_hi = proto ? ts_dst->end_port : 65535;
-	p->dir = dir;
-	p->priority = PRIO_BASE - 2 * (src->len + dst->len) - !!proto;
-	p->action = XS_SPD_PROTECT;
-	p->tmpl_proto = t->proto;
-	p->tmpl_mode = t->mode;
-	p->tmpl_family = t->family;
-	memcpy(p->tmpl_src, out ? t->local : t->remote, 16);
-	memcpy(p->tmpl_dst, out ? t->remote : t->local, 16);
-	p->reqid = t->reqid;
-	p->sa_slot = XS_SA_NONE;
-}
-
-static int pol_add(struct xs_daemon *d, const struct pol_tmpl *t,
-		   const struct xs_spd_policy *p, char *why)
-{
-	struct xs_ike *ike = d->ike;
-	const struct xs_ike_pol *have = pol_find(ike, p);
-	struct xs_pol_req r = { .pol = *p, .tmpl = true };
-
-	if (have && have->reqid == t->reqid)
-		return 0;
-	if (grow((void **)&ike->pols, &ike->pol_cap, ike->npols, sizeof(*ike->pols)))
-		return xs_why(why, "out of memory");
-	if (xs_spd_add(d, &r, why))
-		return -1;
-	ike->pols[ike->npols++] = (struct xs_ike_pol){ .sel = *p, .reqid = t->reqid,
-						       .trap = t->trap };
-	return 0;
-}
-
-/* out local -> remote, and fwd (tunnel) or in (transport) back. */
-static int pair_policies(struct xs_daemon *d, const struct pol_tmpl *t,
-			 const struct ike_ts *l, const struct ike_ts *r,
-			 char *why)
-{
-	struct pfx lp[TS_PREFIXES_MAX], rp[TS_PREFIXES_MAX];
-	int nl = range_prefixes(l, lp), nr = range_prefixes(r, rp), i, j;
-	int proto = pair_proto(l, r);
-	struct xs_spd_policy p;
-
-	if (nl < 0 || nr < 0 || nl * nr * 2 > XS_IKE_CHILD_POLICIES_MAX)
-		return xs_why(why, "traffic selectors need more than %d policies",
-			      XS_IKE_CHILD_POLICIES_MAX);
-	for (i = 0; i < nl; i++)
-		for (j = 0; j < nr; j++) {
-			pol_fill(&p, t, &lp[i], &rp[j], l, r, proto, XS_SPD_OUT);
-			if (pol_add(d, t, &p, why))
-				return -1;
-			pol_fill(&p, t, &rp[j], &lp[i], r, l, proto,
-				 t->mode ? XS_SPD_FWD : XS_SPD_IN);
-			if (pol_add(d, t, &p, why))
-				return -1;
-		}
-	return 0;
-}
-
-int xs_ike_ts_policies(const struct ike_ts_pld *lts, const struct ike_ts_pld *rts)
-{
-	struct pfx lp[TS_PREFIXES_MAX], rp[TS_PREFIXES_MAX];
-	int i, j, nl, nr, n = 0;
-
-	for (i = 0; i < lts->num; i++)
-		for (j = 0; j < rts->num; j++) {
-			const struct ike_ts *l = &lts->ts[i], *r = &rts->ts[j];
-
-			if (!ts_family(l) || ts_family(l) != ts_family(r) ||
-			    pair_proto(l, r) < 0)
-				continue;
-			nl = range_prefixes(l, lp);
-			nr = range_prefixes(r, rp);
-			if (nl < 0 || nr < 0)
-				return -1;
-			n += 2 * nl * nr;
-		}
-	return n;
-}
-
-static int ts_policies(struct xs_daemon *d, const struct pol_tmpl *t,
-		       const struct ike_ts_pld *lts,
-		       const struct ike_ts_pld *rts, char *why)
-{
-	int i, j;
-
-	for (i = 0; i < lts->num; i++)
-		for (j = 0; j < rts->num; j++) {
-			const struct ike_ts *l = &lts->ts[i], *r = &rts->ts[j];
-
-			if (!ts_family(l) || ts_family(l) != ts_family(r) ||
-			    pair_proto(l, r) < 0)
-				continue;
-			if (pair_policies(d, t, l, r, why))
-				return -1;
-		}
-	return 0;
-}
-
-/* ---- SAs --------------------------------------------------------------- */
-
 /* One inbound selector: from a remote prefix to a local one. */
-static void sel_fill(struct xs_sa_sel *s, const struct pfx *rp,
-		     const struct pfx *lp, const struct ike_ts *rt,
+static void sel_fill(struct xs_sa_sel *s, const struct xs_ike_pfx *rp,
+		     const struct xs_ike_pfx *lp, const struct ike_ts *rt,
 		     const struct ike_ts *l, uint8_t proto)
 {
-	*s = (struct xs_sa_sel){ .family = ts_family(l), .src_len = rp->len,
+	*s = (struct xs_sa_sel){ .family = xs_ike_ts_family(l), .src_len = rp->len,
 				 .dst_len = lp->len, .proto = proto,
 				 .sport_lo = rt->start_port, .sport_hi = rt->end_port,
 				 .dport_lo = l->start_port, .dport_hi = l->end_port };
@@ -316,7 +50,7 @@ static void sel_fill(struct xs_sa_sel *s, const struct pfx *rp,
  * that takes more than XS_SA_SEL_MAX. */
 static void in_selectors(struct xs_sa_req *r, const struct ike_child_install *c)
 {
-	struct pfx lp[TS_PREFIXES_MAX], rp[TS_PREFIXES_MAX];
+	struct xs_ike_pfx lp[XS_IKE_TS_PREFIXES_MAX], rp[XS_IKE_TS_PREFIXES_MAX];
 	int i, j, k, m, nl, nr, proto;
 
 	r->nsel = 0;
@@ -324,11 +58,11 @@ static void in_selectors(struct xs_sa_req *r, const struct ike_child_install *c)
 		for (j = 0; j < c->remote_ts.num; j++) {
 			const struct ike_ts *l = &c->local_ts.ts[i], *rt = &c->remote_ts.ts[j];
 
-			proto = pair_proto(l, rt);
-			if (!ts_family(l) || ts_family(l) != ts_family(rt) || proto < 0)
+			proto = xs_ike_pair_proto(l, rt);
+			if (!xs_ike_ts_family(l) || xs_ike_ts_family(l) != xs_ike_ts_family(rt) || proto < 0)
 				continue;
-			nl = range_prefixes(l, lp);
-			nr = range_prefixes(rt, rp);
+			nl = xs_ike_range_prefixes(l, lp);
+			nr = xs_ike_range_prefixes(rt, rp);
 			if (nl < 0 || nr < 0 || r->nsel + nl * nr > XS_SA_SEL_MAX) {
 				r->nsel = 0;
 				return;
@@ -449,11 +183,6 @@ static void sa_del(struct xs_daemon *d, const struct xs_ike_child *ch, bool in)
 		pr_warn("IKE: %s", why);
 }
 
-static uint8_t xs_proto(uint8_t ike_proto)
-{
-	return ike_proto == IKEV2_PROTO_AH ? XS_PROTO_AH : XS_PROTO_ESP;
-}
-
 /* Undo a failed install: its SAs and the policies it added. */
 static void install_undo(struct xs_daemon *d, const struct xs_ike_child *ch,
 			 size_t npols)
@@ -509,11 +238,11 @@ int xs_ike_child_install(void *user, const struct ike_child_install *c,
 {
 	struct xs_daemon *d = user;
 	struct xs_ike *ike = d->ike;
-	struct xs_ike_child ch = { .proto = xs_proto(c->proto),
+	struct xs_ike_child ch = { .proto = xs_ike_dp_proto(c->proto),
 				   .family = c->local.len == 16 ? XS_AF_INET6 : XS_AF_INET,
 				   .spi_in = c->spi_in, .spi_out = c->spi_out,
 				   .reqid = c->reqid, .slot_out = XS_SA_NONE };
-	struct pol_tmpl t = { .proto = ch.proto, .mode = !c->transport,
+	struct xs_ike_pol_tmpl t = { .proto = ch.proto, .mode = !c->transport,
 			      .family = ch.family, .local = c->local.addr,
 			      .remote = c->remote.addr, .reqid = c->reqid };
 	bool rekey = c->replaces_spi_in &&
@@ -522,7 +251,7 @@ int xs_ike_child_install(void *user, const struct ike_child_install *c,
 
 	memcpy(ch.local, c->local.addr, 16);
 	memcpy(ch.remote, c->remote.addr, 16);
-	if (grow((void **)&ike->children, &ike->child_cap, ike->nchildren,
+	if (xs_ike_grow((void **)&ike->children, &ike->child_cap, ike->nchildren,
 		 sizeof(ch)))
 		return xs_why(why, "out of memory");
 	ch.slot_in = sa_add(d, c, true, why);
@@ -531,7 +260,7 @@ int xs_ike_child_install(void *user, const struct ike_child_install *c,
 	ch.replaces_spi_in = rekey ? c->replaces_spi_in : 0;
 	if ((rekey ? defer_out(d, &ch, c, why) :
 	     (ch.slot_out = sa_add(d, c, false, why)) == XS_SA_NONE) ||
-	    ts_policies(d, &t, &c->local_ts, &c->remote_ts, why)) {
+	    xs_ike_ts_policies_add(d, &t, &c->local_ts, &c->remote_ts, why)) {
 		pending_drop(&ch);
 		install_undo(d, &ch, npols);
 		return -1;
@@ -545,7 +274,7 @@ void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 {
 	struct xs_daemon *d = user;
 	struct xs_ike *ike = d->ike;
-	struct xs_ike_child *ch = child_find(ike, xs_proto(proto), spi_in);
+	struct xs_ike_child *ch = child_find(ike, xs_ike_dp_proto(proto), spi_in);
 	uint32_t reqid;
 	size_t i;
 
@@ -560,8 +289,8 @@ void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 	pending_drop(ch);
 	reqid = ch->reqid;
 	*ch = ike->children[--ike->nchildren];
-	if (!reqid_in_use(ike, reqid))
-		pols_delete(d, reqid, false);
+	if (!xs_ike_reqid_in_use(ike, reqid))
+		xs_ike_pols_delete(d, reqid, false);
 }
 
 static bool spi_used(const struct xs_daemon *d, uint8_t proto, uint32_t spi)
@@ -583,7 +312,7 @@ int xs_ike_spi_alloc(void *user, uint8_t proto, uint32_t *spi)
 	for (tries = 0; tries < 64; tries++) {
 		if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 			return -1;
-		if (v >= SPI_MIN && !spi_used(d, xs_proto(proto), v)) {
+		if (v >= SPI_MIN && !spi_used(d, xs_ike_dp_proto(proto), v)) {
 			*spi = v;
 			return 0;
 		}
@@ -591,75 +320,7 @@ int xs_ike_spi_alloc(void *user, uint8_t proto, uint32_t *spi)
 	return -1;
 }
 
-/* ---- IKE bypass and trap policies, lifetimes ------------------------------------------- */
-
-static int trap_child(struct xs_daemon *d, const struct ike_conn_cfg *cc,
-		      size_t ci, int j, char *why)
-{
-	const struct ike_child_cfg *ch = &cc->children[j];
-	/* the core's reqid of (conn, child): ike_reqid() in ike/ctx.c */
-	struct pol_tmpl t = { .proto = xs_proto(ch->proto), .mode = !ch->transport,
-			      .family = cc->local.len == 16 ? XS_AF_INET6 : XS_AF_INET,
-			      .local = cc->local.addr, .remote = cc->remote.addr,
-			      .reqid = ci * IKE_CONN_MAX_CHILDREN + j + 1, .trap = true };
-
-	if (!cc->local.len || !cc->remote.len)
-		return xs_why(why, "connections.%s.children.%s: start_action = trap needs local_addrs and remote_addrs",
-			      cc->name, ch->name);
-	return ts_policies(d, &t, &ch->local_ts, &ch->remote_ts, why);
-}
-
-/* IKE's own datagrams from a local address never go into a tunnel. */
-static int ike_bypass(struct xs_daemon *d, const struct ike_addr *local,
-		      char *why)
-{
-	static const uint16_t ports[] = { 500, 4500 };
-	struct xs_pol_req r;
-	size_t i;
-
-	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
-		memset(&r, 0, sizeof(r));
-		r.pol.family = local->len == 16 ? XS_AF_INET6 : XS_AF_INET;
-		memcpy(r.pol.src, local->addr, 16);
-		r.pol.src_len = local->len * 8;
-		r.pol.proto = XS_PROTO_UDP;
-		r.pol.sport_lo = r.pol.sport_hi = ports[i];
-		r.pol.dport_hi = 65535;
-		r.pol.dir = XS_SPD_OUT;
-		r.pol.action = XS_SPD_BYPASS;
-		r.pol.sa_slot = XS_SA_NONE;
-		if (pol_find(d->ike, &r.pol))
-			continue;
-		if (grow((void **)&d->ike->pols, &d->ike->pol_cap, d->ike->npols,
-			 sizeof(*d->ike->pols)))
-			return xs_why(why, "out of memory");
-		if (xs_spd_add(d, &r, why))
-			return -1;
-		d->ike->pols[d->ike->npols++] = (struct xs_ike_pol){ .sel = r.pol,
-								     .trap = true };
-	}
-	return 0;
-}
-
-int xs_ike_policies_install(struct xs_daemon *d, char *why)
-{
-	const struct xs_ike_conf *ic = &d->ike->conf;
-	struct ike_addr any6 = { .len = 16 };
-	size_t i;
-	int j;
-
-	for (i = 0; i < ic->nconns; i++)
-		if (ike_bypass(d, ic->conns[i].local.len ? &ic->conns[i].local : &any6, why) ||
-		    (!ic->conns[i].local.len && ike_bypass(d, &(struct ike_addr){ .len = 4 },
-							  why)))
-			return -1;
-	for (i = 0; i < ic->nconns; i++)
-		for (j = 0; j < ic->conns[i].nchildren; j++)
-			if (ic->conns[i].children[j].start_action == IKE_START_TRAP &&
-			    trap_child(d, &ic->conns[i], i, j, why))
-				return -1;
-	return 0;
-}
+/* ---- load-conf, lifetimes ---------------------------------------------- */
 
 /* Is slot one of our Child SAs' (the SA there is still theirs)? */
 static bool slot_ours(const struct xs_daemon *d, uint32_t slot)
@@ -709,37 +370,13 @@ int xs_ike_flush_manual(struct xs_daemon *d, char *why)
 	if (flush_manual_sas(d, why))
 		return -1;
 	for (i = d->npols; i-- > 0; ) {
-		if (pol_find(d->ike, &d->pols[i]))
+		if (xs_ike_pol_find(d->ike, &d->pols[i]))
 			continue;
 		sel = d->pols[i];
 		if (xs_spd_delete(d, &sel, why))
 			return -1;
 	}
 	return 0;
-}
-
-/*
- * Before a new configuration: its BYPASS and trap policies go unless a
- * Child SA still uses them (those then go with it).
- */
-void xs_ike_config_policies_drop(struct xs_daemon *d)
-{
-	struct xs_ike *ike = d->ike;
-	char why[XS_WHY_MAX];
-	size_t i = 0;
-
-	while (i < ike->npols) {
-		struct xs_ike_pol *p = &ike->pols[i];
-
-		if (!p->trap || (p->reqid && reqid_in_use(ike, p->reqid))) {
-			p->trap = false;
-			i++;
-			continue;
-		}
-		if (xs_spd_delete(d, &p->sel, why))
-			pr_warn("IKE: %s", why);
-		*p = ike->pols[--ike->npols];
-	}
 }
 
 void xs_ike_forget(struct xs_ike *ike)
