@@ -186,16 +186,6 @@ sys.stdout.buffer.write(b"".join(got))
 
 GUEST_ECHO_PORT = 7000
 
-# PMTU_FEEDBACK, an xdpsec worker bug these tests work around: for locally
-# generated traffic to the SA's own peer (transport mode), the worker's
-# ICMPv6 Packet Too Big (worker/process.c too_big) makes gwH's kernel add a
-# PMTU exception to the route towards the guest; the worker's next-hop
-# lookup (worker/nexthop.c resolve, RTM_GETROUTE) returns that exception's
-# MTU as the path MTU of the outer packets and subtracts the ESP overhead
-# from it again once its cache entry expires (1 s): the advertised MTU falls
-# 1446, 1382, 1318, 1254 ... and below 1280 the kernel ignores it, so TCP
-# stalls for good (also for later tunnel-mode SAs to the same peer).
-
 
 class Interop:
     """The topology above, the daemon and the guest, for one module."""
@@ -324,11 +314,6 @@ class Case:
         ix, a = self.ix, self.a
         ix.d.cli("policy", "flush")
         ix.d.cli("state", "flush")
-        # forget the path MTUs the worker's Packet Too Big messages taught
-        # gwH's stack in earlier cases: the worker reads them back as the
-        # route's MTU to the guest and subtracts its overhead again (see
-        # PMTU_FEEDBACK below)
-        ix.gw.run("ip -4 route flush cache && ip -6 route flush cache")
         rw = ["replay-window", "64"]
         h_sel, g_sel = self.selectors()
         tmpl = ["proto", self.proto, "mode", self.mode]
