@@ -390,13 +390,24 @@ void xs_ike_forget(struct xs_ike *ike)
 }
 
 /* An SA's state by its slot (0 while a rekey's outbound one waits). */
+/*
+ * An SA's state by its slot (0 while a rekey's outbound one waits). One
+ * the running worker has no keys for (it was restarted: attach) counts as
+ * dying, so that the core rekeys it into keyed SAs.
+ */
 static uint8_t sa_state(const struct xs_daemon *d, uint32_t slot, uint32_t spi)
 {
+	const struct xs_sad_entry *e;
+
 	if (slot == XS_SA_NONE)
 		return 0;
-	if (!d->sas[slot].order || d->sad[slot].spi != spi)
+	e = &d->sad[slot];
+	if (!d->sas[slot].order || e->spi != spi)
 		return XS_SA_DEAD;
-	return d->sad[slot].state;
+	if (d->worker && e->backend == XS_BACKEND_AFXDP && !d->sas[slot].keyed &&
+	    e->state < XS_SA_DYING)
+		return XS_SA_DYING;
+	return e->state;
 }
 
 void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now)

@@ -365,6 +365,26 @@ def test_reload_keeps_unchanged_connections(rig):
     wait_for(lambda: not c.list_sas(), timeout=10, what="charon told")
 
 
+def test_worker_restart_rekeys(rig):
+    """A new attach restarts the worker, which has no keys for the SAs it
+    did not see installed: the daemon has the core rekey them, traffic
+    comes back."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[1])
+    d.cli("up", "gw")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    first = sa["child_sas"][0]["spi_in"]
+    d.cli("detach")
+    d.cli("attach", "--wan", t["GWA_WAN_IF"], "--lan", t["GWA_LAN_IF"])
+    wait_for(lambda: (s := d.installed()) and s[0]["child_sas"][0]["spi_in"] != first,
+             timeout=15, what="a rekey after the worker restart")
+    wait_for(lambda: all(s["keys"] for s in d.js("state", "list")), timeout=10,
+             what="only keyed SAs left")
+    assert t.lanA.ping(t["LANB_IP4"], count=3) and t.lanB.ping(t["LANA_IP4"], count=3)
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
 def test_ts_ranges_and_protocol(rig):
     """A range on our side and ICMP only: the policies are the range's
     prefixes (both directions, protocol icmp), the inbound SA's selectors
