@@ -42,22 +42,23 @@ struct ike_ccsa {
 	enum ike_ccsa_kind kind;
 	uint8_t proto;			/* of the Child SAs below */
 	uint32_t spi_in;		/* the Child SA it makes */
-	uint32_t old_spi_in;		/* REKEY_CHILD: the one it replaces */
+	uint32_t old_spi_in;		/* REKEY_CHILD: what it replaces */
 	uint64_t new_spi;		/* REKEY_IKE: ours of the new IKE SA */
 	struct ike_dh *dh;		/* our key pair (PFS, IKE rekey) */
-	struct ike_dh *premade;		/* one made ahead (ike_ccsa_premake) */
+	struct ike_dh *premade;		/* ike_ccsa_premake()'s */
 	uint16_t group;			/* its group, 0: no KE sent */
 	uint8_t ke_tries;
 	uint8_t nonce[IKE_NONCE_LEN];	/* our Ni */
 	/* New Child SAs to make (`up` on an established IKE SA). */
 	const struct ike_child_cfg *queue[IKE_CONN_MAX_CHILDREN];
 	uint8_t nqueue;
-	uint64_t retry_ms;		/* nothing before (TEMPORARY_FAILURE) */
+	uint64_t retry_ms;		/* none before (TEMPORARY_FAILURE) */
 	/* The peer's rekey of what ours rekeys, answered meanwhile. */
 	bool collided;
 	uint32_t peer_spi_in;		/* child: ours of the SA it made */
 	uint64_t peer_new_spi;		/* IKE: ours of the IKE SA it made */
-	uint8_t peer_low[IKEV2_NONCE_MAX_BYTES];	/* its lowest nonce */
+	/* the lower of its Ni and our Nr */
+	uint8_t peer_low[IKEV2_NONCE_MAX_BYTES];
 	size_t peer_low_len;
 };
 

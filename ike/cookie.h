@@ -29,9 +29,9 @@ enum {
 	IKE_COOKIE_SECRET_LEN = 32,
 	IKE_COOKIE_HASH_LEN = 32,			/* HMAC-SHA2-256 */
 	IKE_COOKIE_LEN = 1 + IKE_COOKIE_HASH_LEN,	/* version | hash */
-	IKE_COOKIE_THRESHOLD = 64,		/* half-open SAs, default */
-	IKE_COOKIE_ROTATE_MS = 60000,		/* default secret lifetime */
-	IKE_COOKIE_GRACE_MS = 10000,		/* previous secret accepted */
+	IKE_COOKIE_THRESHOLD = 64,	/* half-open SAs (default) */
+	IKE_COOKIE_ROTATE_MS = 60000,	/* secret lifetime (default) */
+	IKE_COOKIE_GRACE_MS = 10000,	/* previous secret accepted */
 };
 
 /* The responder's cookie state: secrets and when to demand cookies. */
@@ -44,12 +44,12 @@ struct ike_cookies {
 	uint64_t rotated_at;	/* when secret became current */
 	uint8_t secret[IKE_COOKIE_SECRET_LEN];
 	uint8_t prev[IKE_COOKIE_SECRET_LEN];
-	uint64_t demanded, accepted;	/* COOKIE responses; valid cookies */
+	uint64_t demanded, accepted;	/* COOKIE answers; good cookies */
 };
 
 enum ike_cookie_verdict {
 	IKE_COOKIE_PASS = 0,	/* go on with ike_init_respond() */
-	IKE_COOKIE_DEMAND = 1,	/* send resp (a COOKIE notify), keep nothing */
+	IKE_COOKIE_DEMAND = 1,	/* send resp (COOKIE), keep nothing */
 };
 
 /* A fresh random secret; 0, or -1 if no randomness. */

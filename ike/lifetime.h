@@ -24,9 +24,9 @@
 
 #include "ike/conn.h"
 
-#define IKE_SEQ32_HARD		0xffffffffull	/* the last usable number */
-#define IKE_SEQ32_MARGIN	(1ull << 22)	/* ~4 s at 1 Mpps to rekey */
-#define IKE_JITTER_PERCENT	10		/* bytes/packets: up to 10% */
+#define IKE_SEQ32_HARD	0xffffffffull	/* the last usable number */
+#define IKE_SEQ32_MARGIN	(1ull << 22)	/* ~4 s at 1 Mpps */
+#define IKE_JITTER_PERCENT	10	/* bytes/packets: up to 10% */
 
 /* When and after how much traffic: absolute ms, 0 for none. */
 struct ike_life {

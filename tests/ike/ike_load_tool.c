@@ -259,8 +259,8 @@ static void run(unsigned int total, unsigned int window, uint64_t deadline)
 	while (established + failed < total && now < deadline) {
 		drive(total, window, now);
 		next = ike_tick(ctx, now);
-		poll(pfd, 2, next > now + 20 ? 20 : (int)(next > now ? next - now
-								      : 0));
+		poll(pfd, 2, next > now + 20 ? 20 :
+			     next > now ? (int)(next - now) : 0);
 		now = now_ms();
 		for (int i = 0; i < 2; i++)
 			while (pfd[i].revents & POLLIN) {
