@@ -56,7 +56,7 @@ struct ike_ccsa {
 	/* The peer's rekey of what ours rekeys, answered meanwhile. */
 	bool collided;
 	uint32_t peer_spi_in;		/* child: ours of the SA it made */
-	uint64_t peer_new_spi;		/* IKE: ours of the IKE SA it made */
+	uint64_t peer_new_spi;		/* IKE: ours of its new IKE SA */
 	/* the lower of its Ni and our Nr */
 	uint8_t peer_low[IKEV2_NONCE_MAX_BYTES];
 	size_t peer_low_len;
