@@ -64,7 +64,7 @@ def burst(t, tun, count):
     """Send count datagrams lanA -> lanB while gwA's daemon is stopped;
     returns (datagrams received intact, corrupted ones, kernel drops)."""
     dst = t["LANB_IP4"]
-    rx = t.lanB.popen([PYTHON, "-c", RECEIVER, dst, str(PORT), "3"],
+    rx = t.lanB.popen([PYTHON, "-c", RECEIVER, dst, str(PORT), "5"],
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         netns._read_until(rx, b"LISTENING", 20)
