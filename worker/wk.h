@@ -169,6 +169,7 @@ struct xs_wthread {
 	int ntouched;
 	struct xs_wstats st;
 	_Alignas(64) atomic_uint_fast64_t quiescent;
+	atomic_bool idle;		/* in poll() between passes: holds no SA */
 };
 
 struct xs_worker {

@@ -10,7 +10,9 @@
  * SA replacement: the control side swaps the slot's pointer, waits until
  * every running thread's quiescent counter has moved (no thread can still
  * hold the old SA: they take it at most once per pass), collects the old
- * SA's last events and frees it.
+ * SA's last events and frees it. A thread sleeping in poll() between passes
+ * is quiescent already (its idle flag), so the wait only lasts while some
+ * thread is in the middle of a pass.
  *
  * A monitor thread turns rtnetlink notifications into a new next-hop
  * generation (nexthop.h).
@@ -74,8 +76,13 @@ static void *thread_main(void *arg)
 		int got = thread_pass(t);
 
 		atomic_fetch_add_explicit(&t->quiescent, 1, memory_order_release);
-		if (!got)
-			thread_idle(t);
+		if (got)
+			continue;
+		atomic_store_explicit(&t->idle, true, memory_order_release);
+		thread_idle(t);
+		/* Pairs with grace()'s fence: see the new slots, or be waited for. */
+		atomic_store_explicit(&t->idle, false, memory_order_relaxed);
+		atomic_thread_fence(memory_order_seq_cst);
 	}
 	return NULL;
 }
@@ -89,18 +96,27 @@ static void *monitor_main(void *arg)
 	return NULL;
 }
 
-/* Wait until no thread can still hold an SA it read before the call. */
+/*
+ * Wait until no thread can still hold an SA it read before the call: each
+ * running thread is idle (after the fence: it reads the slots anew when it
+ * wakes up) or has finished the pass it was in.
+ */
 static void grace(struct xs_worker *w)
 {
-	struct timespec pause = { .tv_nsec = 200000 };
+	struct timespec pause = { .tv_nsec = 50000 };
 	uint64_t seen[XS_QUEUES_MAX];
+	bool busy[XS_QUEUES_MAX];
 	int q;
 
-	for (q = 0; q < w->cfg.nqueues; q++)
+	atomic_thread_fence(memory_order_seq_cst);
+	for (q = 0; q < w->cfg.nqueues; q++) {
 		seen[q] = atomic_load_explicit(&w->th[q].quiescent,
 					       memory_order_acquire);
+		busy[q] = !atomic_load_explicit(&w->th[q].idle,
+						memory_order_acquire);
+	}
 	for (q = 0; q < w->cfg.nqueues; q++)
-		while (w->th[q].running &&
+		while (busy[q] && w->th[q].running &&
 		       atomic_load_explicit(&w->th[q].quiescent,
 					    memory_order_acquire) == seen[q])
 			nanosleep(&pause, NULL);
