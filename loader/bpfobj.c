@@ -101,7 +101,9 @@ static int map_sad(struct xs_daemon *d, char *why)
 		return xs_why(why, "cannot mmap xs_sad: %s", strerror(errno));
 	d->sad = p;
 	d->sas = calloc(d->sad_slots, sizeof(*d->sas));
-	return d->sas ? 0 : xs_why(why, "out of memory");
+	if (!d->sas || xs_sai_init(d))
+		return xs_why(why, "out of memory");
+	return 0;
 }
 
 int xs_bpf_load(struct xs_daemon *d, char *why)
@@ -164,6 +166,7 @@ void xs_bpf_unload(struct xs_daemon *d)
 	d->sad = NULL;
 	free(d->sas);
 	d->sas = NULL;
+	xs_sai_fini(d);
 	xs_bpf_unload_tc(d);
 	xdp_lan__destroy(d->internal);
 	xdp_lan__destroy(d->lan);

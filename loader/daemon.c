@@ -103,6 +103,7 @@ static void teardown(struct xs_daemon *d, int lock_fd)
 	xs_bpf_unload(d);
 	free(d->pols);
 	free(d->pol_spi);
+	xs_spd_compiled_free(&d->spd_live);
 	if (d->listen_fd > 0) {
 		close(d->listen_fd);
 		xs_path(path, sizeof(path), XS_RUN_DIR, ".sock");

@@ -13,6 +13,7 @@
 
 #include "loader/pol_parse.h"
 #include "loader/sa_parse.h"
+#include "loader/spd_compile.h"
 #include "loader/xdpsec.h"
 #include "maps/sad.h"
 #include "maps/spd.h"
@@ -55,6 +56,7 @@ struct xs_daemon {
 	struct xs_sad_entry *sad;	/* mmapped xs_sad */
 	uint32_t sad_slots;
 	struct xs_sa_rec *sas;		/* by slot */
+	struct xs_sad_index *sai;	/* sad_index.c */
 	uint64_t sa_order;
 
 	struct xs_spd_policy *pols;	/* in insertion order; index = xs_spd */
@@ -62,6 +64,8 @@ struct xs_daemon {
 	uint32_t npols, pol_cap, pol_next_id;
 	struct xs_limits limits;	/* what the maps were sized for */
 	unsigned int spd_gen;		/* active generation */
+	struct xs_spd_compiled spd_live;	/* what it holds, if known */
+	bool spd_live_known;
 
 	struct xs_iface ifs[XS_ROLES];
 	char veth[IF_NAMESIZE];		/* internal pair: stack end */
@@ -121,11 +125,23 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why);
 int xs_sad_delete(struct xs_daemon *d, const struct xs_sa_id *id,
 		  char *why);
 void xs_sad_flush(struct xs_daemon *d);
-/* The slot of SA id, or XS_SA_NONE. */
-uint32_t xs_sad_find(const struct xs_daemon *d, const struct xs_sa_id *id);
-uint32_t xs_sad_count(const struct xs_daemon *d);
 /* Once a second: apply the time lifetimes. */
 void xs_sad_tick(struct xs_daemon *d);
+
+/* sad_index.c APIs (indexes over the slots holding an SA): */
+int xs_sai_init(struct xs_daemon *d);
+void xs_sai_fini(struct xs_daemon *d);
+/* Slot's SA (entry and record filled in) in, out (before it is cleared). */
+void xs_sai_insert(struct xs_daemon *d, uint32_t slot);
+void xs_sai_remove(struct xs_daemon *d, uint32_t slot);
+/* The lowest slot with no SA and an empty entry, or XS_SA_NONE. */
+uint32_t xs_sai_free_slot(struct xs_daemon *d);
+/* Does slot's SA fit PROTECT policy p's template (SPI spi, 0: any)? */
+bool xs_sai_tmpl_match(const struct xs_daemon *d, uint32_t slot,
+		       const struct xs_spd_policy *p, uint32_t spi);
+/* The slot of SA id (src, if given, must match too), or XS_SA_NONE. */
+uint32_t xs_sad_find(const struct xs_daemon *d, const struct xs_sa_id *id);
+uint32_t xs_sad_count(const struct xs_daemon *d);
 /* The newest usable SA for a PROTECT policy's template, or XS_SA_NONE. */
 uint32_t xs_sad_for_policy(const struct xs_daemon *d,
 			   const struct xs_spd_policy *p, uint32_t spi);
@@ -137,6 +153,8 @@ int xs_spd_delete(struct xs_daemon *d, const struct xs_spd_policy *sel,
 int xs_spd_flush(struct xs_daemon *d, char *why);
 /* After an SA change: point every PROTECT policy at its current SA. */
 void xs_spd_relink(struct xs_daemon *d);
+/* After slot's SA was added or removed: only the policies it may concern. */
+void xs_spd_relink_slot(struct xs_daemon *d, uint32_t slot);
 json_t *xs_spd_json(const struct xs_daemon *d, uint32_t i);
 
 /* worker_glue.c APIs: */

@@ -41,42 +41,6 @@ static bool addr_is_local(uint8_t family, const uint8_t *addr)
 	return found;
 }
 
-static bool same_id(const struct xs_sad_entry *e, const struct xs_sa_id *id)
-{
-	return e->spi == id->spi && e->proto == id->proto &&
-	       e->family == id->family && !memcmp(e->dst, id->dst, 16) &&
-	       (xs_addr_zero(id->src) || !memcmp(e->src, id->src, 16));
-}
-
-uint32_t xs_sad_find(const struct xs_daemon *d, const struct xs_sa_id *id)
-{
-	uint32_t s;
-
-	for (s = 0; s < d->sad_slots; s++)
-		if (d->sas[s].order && same_id(&d->sad[s], id))
-			return s;
-	return XS_SA_NONE;
-}
-
-uint32_t xs_sad_count(const struct xs_daemon *d)
-{
-	uint32_t s, n = 0;
-
-	for (s = 0; s < d->sad_slots; s++)
-		n += !!d->sas[s].order;
-	return n;
-}
-
-static uint32_t free_slot(const struct xs_daemon *d)
-{
-	uint32_t s;
-
-	for (s = 0; s < d->sad_slots; s++)
-		if (!d->sas[s].order && d->sad[s].state == XS_SA_EMPTY)
-			return s;
-	return XS_SA_NONE;
-}
-
 static void fill_slot(struct xs_sad_entry *e, const struct xs_sa_req *r,
 		      uint8_t backend)
 {
@@ -175,7 +139,7 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 	if (xs_sad_find(d, &id) != XS_SA_NONE)
 		return xs_why(why, "state add: an SA with this dst, proto and spi 0x%x exists already",
 			      id.spi);
-	slot = free_slot(d);
+	slot = xs_sai_free_slot(d);
 	if (slot == XS_SA_NONE)
 		return xs_why(why, "state add: the SAD is full (%u slots; limits sas)", d->sad_slots);
 	e = &d->sad[slot];
@@ -191,12 +155,14 @@ int xs_sad_add(struct xs_daemon *d, struct xs_sa_req *r, char *why)
 		return -1;
 	}
 	keep_rec(d, slot, r);
-	xs_spd_relink(d);
+	xs_sai_insert(d, slot);
+	xs_spd_relink_slot(d, slot);
 	return 0;
 }
 
 static void remove_slot(struct xs_daemon *d, uint32_t slot)
 {
+	xs_sai_remove(d, slot);
 	if (d->sad[slot].dir == XS_DIR_IN)
 		index_del(d, slot);
 	keys_clear(d, slot);
@@ -213,7 +179,7 @@ int xs_sad_delete(struct xs_daemon *d, const struct xs_sa_id *id, char *why)
 		return xs_why(why, "state: no such SA (proto %s spi 0x%x)",
 			      id->proto == XS_PROTO_AH ? "ah" : "esp", id->spi);
 	remove_slot(d, slot);
-	xs_spd_relink(d);
+	xs_spd_relink_slot(d, slot);
 	return 0;
 }
 
@@ -225,38 +191,6 @@ void xs_sad_flush(struct xs_daemon *d)
 		if (d->sas[s].order)
 			remove_slot(d, s);
 	xs_spd_relink(d);
-}
-
-static bool tmpl_match(const struct xs_sad_entry *e,
-		       const struct xs_spd_policy *p, uint32_t spi)
-{
-	if (e->proto != p->tmpl_proto || e->mode != p->tmpl_mode ||
-	    (spi && e->spi != spi))
-		return false;
-	if (p->reqid)
-		return e->reqid == p->reqid;
-	return !p->tmpl_family ||
-	       (e->family == p->tmpl_family && !memcmp(e->src, p->tmpl_src, 16) &&
-		!memcmp(e->dst, p->tmpl_dst, 16));
-}
-
-uint32_t xs_sad_for_policy(const struct xs_daemon *d,
-			   const struct xs_spd_policy *p, uint32_t spi)
-{
-	uint8_t dir = p->dir == XS_SPD_OUT ? XS_DIR_OUT : XS_DIR_IN;
-	uint32_t s, best = XS_SA_NONE;
-	uint64_t order = 0;
-
-	for (s = 0; s < d->sad_slots; s++) {
-		const struct xs_sad_entry *e = &d->sad[s];
-
-		if (!d->sas[s].order || e->dir != dir || e->state == XS_SA_DEAD ||
-		    !tmpl_match(e, p, spi) || d->sas[s].order < order)
-			continue;
-		order = d->sas[s].order;
-		best = s;
-	}
-	return best;
 }
 
 /*

@@ -48,8 +48,11 @@ static int install(struct xs_daemon *d, char *why)
 	ret = xs_spd_compile(d->pols, d->npols, gen, &c, &w);
 	if (ret)
 		return xs_why(why, "policy: %s", w ? w : strerror(-ret));
-	ret = xs_spd_commit(&c, &fds, &w);
-	xs_spd_compiled_free(&c);
+	ret = xs_spd_commit_from(&c, d->spd_live_known ? &d->spd_live : NULL,
+				 &fds, &w);
+	xs_spd_compiled_free(&d->spd_live);
+	d->spd_live = c;
+	d->spd_live_known = !ret;	/* else: walk the maps next time */
 	if (ret)
 		return xs_why(why, "policy: %s: %s", w ? w : "commit", strerror(-ret));
 	d->spd_gen = gen;
@@ -146,22 +149,52 @@ int xs_spd_flush(struct xs_daemon *d, char *why)
 	return install(d, why);
 }
 
+/* Policy i to its current SA, in place in the active generation. */
+static void relink_at(struct xs_daemon *d, uint32_t i)
+{
+	uint32_t old = d->pols[i].sa_slot, key;
+
+	link_one(d, i);
+	if (d->pols[i].sa_slot == old)
+		return;
+	key = XS_SPD_IDX(d->spd_gen, i);
+	if (bpf_map_update_elem(d->fd_spd, &key, &d->pols[i], BPF_EXIST))
+		pr_warn("policy %u: cannot update its SA: %s",
+			d->pols[i].id, strerror(errno));
+}
+
 void xs_spd_relink(struct xs_daemon *d)
 {
-	uint32_t i, old, key;
+	uint32_t i;
 
 	xs_kernel_pol_begin(d);
-	for (i = 0; i < d->npols; i++) {
-		old = d->pols[i].sa_slot;
-		link_one(d, i);
-		if (d->pols[i].sa_slot == old)
-			continue;
-		key = XS_SPD_IDX(d->spd_gen, i);
-		if (bpf_map_update_elem(d->fd_spd, &key, &d->pols[i], BPF_EXIST))
-			pr_warn("policy %u: cannot update its SA: %s",
-				d->pols[i].id, strerror(errno));
-	}
+	for (i = 0; i < d->npols; i++)
+		relink_at(d, i);
 	xs_kernel_pol_prune(d);
+}
+
+/*
+ * An SA added can only become the SA of the policies whose template it
+ * fits, one removed only stop being that of those using it. XFRM policies
+ * (kernel backend) are pruned by a full relink only.
+ */
+void xs_spd_relink_slot(struct xs_daemon *d, uint32_t slot)
+{
+	const struct xs_spd_policy *p;
+	uint32_t i;
+
+	if (d->kernel && (d->kernel->npols ||
+			  d->sad[slot].backend == XS_BACKEND_KERNEL)) {
+		xs_spd_relink(d);
+		return;
+	}
+	for (i = 0; i < d->npols; i++) {
+		p = &d->pols[i];
+		if (p->action == XS_SPD_PROTECT &&
+		    (p->sa_slot == slot || (d->sas[slot].order &&
+					    xs_sai_tmpl_match(d, slot, p, d->pol_spi[i]))))
+			relink_at(d, i);
+	}
 }
 
 static void prefix_str(uint8_t fam, const uint8_t *a, uint8_t len, char *buf,

@@ -484,8 +484,48 @@ out:
 	return ret;
 }
 
+/* Delete the entries of prev (the generation just replaced). */
+static int delete_prev(const struct xs_spd_fds *fds,
+		       const struct xs_spd_compiled *prev)
+{
+	const struct xs_spd_entries *v[3] = { &prev->dst, &prev->src, &prev->hash };
+	const int fd[3] = { fds->spdd, fds->spds, fds->spdh };
+	size_t i;
+	int m;
+
+	for (m = 0; m < 3; m++)
+		for (i = 0; i < v[m]->n; i++)
+			if (bpf_map_delete_elem(fd[m], &v[m]->e[i].key) &&
+			    errno != ENOENT)
+				return -errno;
+	return 0;
+}
+
+static int delete_old(const struct xs_spd_compiled *c,
+		      const struct xs_spd_compiled *prev,
+		      const struct xs_spd_fds *fds)
+{
+	int ret;
+
+	if (prev)
+		return delete_prev(fds, prev);
+	ret = delete_stale(fds->spdd, c->gen);
+	if (!ret)
+		ret = delete_stale(fds->spds, c->gen);
+	if (!ret)
+		ret = delete_stale(fds->spdh, c->gen);
+	return ret;
+}
+
 int xs_spd_commit(const struct xs_spd_compiled *c,
 		  const struct xs_spd_fds *fds, const char **why)
+{
+	return xs_spd_commit_from(c, NULL, fds, why);
+}
+
+int xs_spd_commit_from(const struct xs_spd_compiled *c,
+		       const struct xs_spd_compiled *prev,
+		       const struct xs_spd_fds *fds, const char **why)
 {
 	struct xs_cfg cfg;
 	__u32 zero = 0, i, slot;
@@ -516,11 +556,7 @@ int xs_spd_commit(const struct xs_spd_compiled *c,
 	if (bpf_map_update_elem(fds->cfg, &zero, &cfg, BPF_ANY))
 		return -errno;
 	*why = "deleting the previous SPD generation";
-	ret = delete_stale(fds->spdd, c->gen);
-	if (!ret)
-		ret = delete_stale(fds->spds, c->gen);
-	if (!ret)
-		ret = delete_stale(fds->spdh, c->gen);
+	ret = delete_old(c, prev, fds);
 	if (!ret)
 		*why = NULL;
 	return ret;

@@ -59,5 +59,12 @@ void xs_spd_compiled_free(struct xs_spd_compiled *c);
  */
 int xs_spd_commit(const struct xs_spd_compiled *c,
 		  const struct xs_spd_fds *fds, const char **why);
+/*
+ * The same, when prev is exactly what the other generation holds (the
+ * last commit's result): deletes prev's keys instead of walking the maps.
+ */
+int xs_spd_commit_from(const struct xs_spd_compiled *c,
+		       const struct xs_spd_compiled *prev,
+		       const struct xs_spd_fds *fds, const char **why);
 
 #endif
