@@ -55,6 +55,7 @@ int xs_ike_val_time(const char *v, uint32_t *sec, char *msg);
 int xs_ike_val_u64(const char *v, uint64_t *n, char *msg);
 int xs_ike_val_bool(const char *v, bool *b, char *msg);
 int xs_ike_val_addr(const char *v, struct ike_addr *a, char *msg);
+/* An identity by ike_id_parse() (ike/id.h). */
 int xs_ike_val_id(const char *v, struct ike_id_cfg *id, char *msg);
 /* A TS list; `dynamic` becomes the address a (type 0 if a is %any). */
 int xs_ike_val_ts(const char *v, const struct ike_addr *a,
@@ -65,16 +66,10 @@ int xs_ike_val_props(const char *v, uint8_t proto, struct ike_sa_pld *out,
 int xs_ike_val_secret(const char *v, struct ike_secret_cfg *s, char *msg);
 /* A value without its enclosing quotes (in place). */
 char *xs_ike_val_unquote(char *v);
-/* The printable form of an ID, as swanctl shows it. */
-void xs_ike_id_str(const struct ike_id_cfg *id, char *buf, size_t len);
 
 /* ike_install.c: the PROTECT policies a child's selectors take (both
  * directions), -1 if one selector needs too many prefixes. */
 int xs_ike_ts_policies(const struct ike_ts_pld *lts, const struct ike_ts_pld *rts);
 enum { XS_IKE_CHILD_POLICIES_MAX = 64 };
-
-/* conf_ike_dn.c APIs: "C=CH, O=Example, CN=moon" <-> DER (ID_DER_ASN1_DN). */
-int xs_ike_dn_encode(const char *v, struct ike_id_cfg *id, char *msg);
-void xs_ike_dn_str(const struct ike_id_cfg *id, char *buf, size_t len);
 
 #endif

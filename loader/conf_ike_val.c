@@ -2,7 +2,7 @@
 /*
  * Values of the IKE sections (docs/configuration.md), as swanctl.conf
  * writes them: times with s/m/h/d units, yes/no, one address or %any,
- * identities (the type follows from the form, like strongSwan's), traffic
+ * identities (ike/id.c's parser, the type follows from the form), traffic
  * selector lists, proposal lists, shared secrets (string, 0x hex, 0s
  * base64).
  */
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/crypto.h"
+#include "ike/id.h"
 #include "ike/proposal.h"
 #include "loader/args.h"
 #include "loader/conf_ike.h"
@@ -28,7 +29,7 @@ static const char *const default_child =
 	"aes256gcm16-aes128gcm16-chacha20poly1305, aes256-aes128-sha256-sha384";
 static const char *const default_ah = "sha256-sha384";
 
-enum { PROPS_STR_MAX = 2048, ID_DN_MAX = IKE_ID_MAX };
+enum { PROPS_STR_MAX = 2048 };
 
 char *xs_ike_val_unquote(char *v)
 {
@@ -125,67 +126,15 @@ static int hex_bytes(const char *s, uint8_t *out, size_t max, size_t *len)
 	return 0;
 }
 
-static int id_set(struct ike_id_cfg *id, uint8_t type, const void *d,
-		  size_t len, const char *v, char *msg)
-{
-	if (!len || len > IKE_ID_MAX)
-		return xs_why(msg, "bad id '%s': empty or longer than %d bytes", v,
-			      IKE_ID_MAX);
-	id->type = type;
-	id->len = len;
-	memcpy(id->data, d, len);
-	return 0;
-}
-
-/* strongSwan's forms: %any, address, @fqdn, @@email, DN, user@host ('#'
- * starts a comment in the file, so no @#hex key IDs). */
+/* strongSwan's forms (ike/id.h); '#' starts a comment in the file, so no
+ * @#hex key IDs. */
 int xs_ike_val_id(const char *v, struct ike_id_cfg *id, char *msg)
 {
-	uint8_t addr[16];
-	int len;
+	struct ike_err err = { 0 };
 
-	memset(id, 0, sizeof(*id));
-	if (!strcmp(v, "%any"))
-		return 0;
-	if ((len = ip_of(v, addr)))
-		return id_set(id, len == 4 ? IKEV2_ID_IPV4_ADDR : IKEV2_ID_IPV6_ADDR,
-			      addr, len, v, msg);
-	if (!strncmp(v, "@@", 2))
-		return id_set(id, IKEV2_ID_RFC822_ADDR, v + 2, strlen(v + 2), v, msg);
-	if (v[0] == '@')
-		return id_set(id, IKEV2_ID_FQDN, v + 1, strlen(v + 1), v, msg);
-	if (strchr(v, '='))
-		return xs_ike_dn_encode(v, id, msg);
-	return id_set(id, strchr(v, '@') ? IKEV2_ID_RFC822_ADDR : IKEV2_ID_FQDN,
-		      v, strlen(v), v, msg);
-}
-
-void xs_ike_id_str(const struct ike_id_cfg *id, char *buf, size_t len)
-{
-	size_t i, n;
-
-	switch (id->type) {
-	case 0:
-		snprintf(buf, len, "%%any");
-		break;
-	case IKEV2_ID_IPV4_ADDR:
-	case IKEV2_ID_IPV6_ADDR:
-		if (!inet_ntop(id->type == IKEV2_ID_IPV4_ADDR ? AF_INET : AF_INET6,
-			       id->data, buf, len))
-			snprintf(buf, len, "?");
-		break;
-	case IKEV2_ID_DER_ASN1_DN:
-		xs_ike_dn_str(id, buf, len);
-		break;
-	case IKEV2_ID_FQDN:
-	case IKEV2_ID_RFC822_ADDR:
-		snprintf(buf, len, "%.*s", (int)id->len, (const char *)id->data);
-		break;
-	default:
-		n = snprintf(buf, len, "@#");
-		for (i = 0; i < id->len && n + 2 < len; i++)
-			n += snprintf(buf + n, len - n, "%02x", id->data[i]);
-	}
+	if (ike_id_parse(v, id, &err))
+		return xs_why(msg, "bad id '%s': %s", v, err.reason);
+	return 0;
 }
 
 static int ts_proto(const char *p, uint8_t *proto)

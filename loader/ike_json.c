@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ike/id.h"
 #include "ike/proposal.h"
 #include "loader/daemon.h"
 #include "loader/ike_glue.h"
@@ -88,9 +89,9 @@ json_t *xs_ike_props_json(const struct ike_sa_pld *sa)
 
 json_t *xs_ike_id_json(const struct ike_id_cfg *id)
 {
-	char buf[512];
+	char buf[IKE_ID_STR_MAX];
 
-	xs_ike_id_str(id, buf, sizeof(buf));
+	ike_id_format(id, buf, sizeof(buf));
 	return json_string(buf);
 }
 

@@ -2,7 +2,7 @@
 `connections { }` and `secrets { }` as swanctl.conf writes them, loaded into
 one daemon (its own namespace, no interfaces needed) with `load-conf`, read
 back with `list-conns --json`: every key, the defaults, identities of every
-form (DNs through our DER encoder and decoder), traffic-selector forms, and
+form (DNs through ike/id.c's DER encoder and decoder), traffic-selector forms, and
 one-line errors naming the file, the line and the key; a refused file
 leaves the loaded connections as they were.
 """
@@ -185,7 +185,11 @@ IDS = [
     ("%any", "%any"),
     ("C=CH, O=strongSwan Project, CN=moon.strongswan.org",
      "C=CH, O=strongSwan Project, CN=moon.strongswan.org"),
-    ("/C=DE/O=Ex\u00e4mple/OU=Unit/E=a@b.c/CN=x", "C=DE, O=Ex\u00e4mple, OU=Unit, E=a@b.c, CN=x"),
+    ("/C=DE/O=Ex\u00e4mple/OU=Unit/E=a@b.c/CN=x",
+     "C=DE, O=Ex\u00e4mple, OU=Unit, emailAddress=a@b.c, CN=x"),
+    # forms only ike/id.c's parser knew before the loader used it
+    ("C=CH, GN=Anna, L=Bern, CN='x'", "C=CH, GN=Anna, L=Bern, CN='x'"),
+    ('C=CH, O="Acme, Inc", CN=gw', "C=CH, O=Acme, Inc, CN=gw"),
 ]
 
 
@@ -221,7 +225,8 @@ BAD = [
     ("local_port = 1500", 3, "local_port: only 500 (the daemon listens on 500 and 4500)"),
     ("local {\n    auth = eap\n}", 4, "connections.x.local: auth: 'eap' is not supported"),
     ("local {\n    cacerts = ca.pem\n}", 4, "unknown key 'cacerts' in connections.x.local"),
-    ("remote {\n    id = C=XX, Q=1\n}", 4, "unknown DN attribute 'Q'"),
+    ("remote {\n    id = C=XX, Q=1\n}", 4, "bad id 'C=XX, Q=1': DN: unknown attribute 'Q'"),
+    ("remote {\n    id = C=XX, CN=\"gw\n}", 4, "DN: unterminated quote"),
     ("bogus {\n}", 3, "unknown section 'bogus' in connections.x"),
     ("children {\n    c {\n        mode = beet\n    }\n}", 5,
      "connections.x.children.c: mode: 'beet' is not supported"),
