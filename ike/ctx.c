@@ -293,11 +293,17 @@ const struct ike_conn_cfg *ike_conn_by_name(struct ike_ctx *ctx,
 	return NULL;
 }
 
+uint32_t ike_child_reqid(size_t conn_index, size_t child_index)
+{
+	return (uint32_t)(IKE_REQID_BASE + conn_index * IKE_CONN_MAX_CHILDREN +
+			  child_index);
+}
+
 uint32_t ike_reqid(const struct ike_ctx *ctx, const struct ike_conn_cfg *c,
 		   const struct ike_child_cfg *child)
 {
-	return (uint32_t)((c - ctx->conns) * IKE_CONN_MAX_CHILDREN +
-			  (child - c->children) + 1);
+	return ike_child_reqid((size_t)(c - ctx->conns),
+			       (size_t)(child - c->children));
 }
 
 struct xs_buf ike_sa_ni(const struct ike_sa *sa)
@@ -422,6 +428,9 @@ int ike_load(struct ike_ctx *ctx, const struct ike_conn_cfg *conns,
 	size_t i;
 
 	memset(err, 0, sizeof(*err));
+	if (nconns > IKE_CONNS_MAX)
+		return ike_fail(err, 0, "more than %d connections",
+				IKE_CONNS_MAX);
 	for (i = 0; i < nconns; i++)
 		if (check_conn(&conns[i], conns, i, err))
 			return -1;

@@ -22,6 +22,19 @@
 struct ike_ctx;
 
 /*
+ * Reqids of IKE's Child SAs and their policies: IKE_REQID_BASE +
+ * connection index (file order) x IKE_CONN_MAX_CHILDREN + child index,
+ * kept by rekeys. Below 2^16 (the kernel backend's reqid space), and
+ * refused for hand-keyed SAs and policies so that they never collide.
+ */
+enum {
+	IKE_CONNS_MAX = 256,
+	IKE_REQID_BASE = 0xf000,
+	IKE_REQID_END = IKE_REQID_BASE + IKE_CONNS_MAX * IKE_CONN_MAX_CHILDREN,
+};
+uint32_t ike_child_reqid(size_t conn_index, size_t child_index);
+
+/*
  * A Child SA pair to put into the dataplane. The inbound SA (spi_in,
  * keys for traffic from the peer) and the outbound one (spi_out). The
  * keys are only valid during the call; the daemon copies and wipes them.

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ike/ike.h"
 #include "loader/args.h"
 #include "loader/xdpsec.h"
 #include "maps/types.h"
@@ -52,6 +53,16 @@ int xs_parse_u32(const char *s, const char *what, uint32_t *v, char *why)
 	if (x > UINT32_MAX)
 		return xs_why(why, "bad %s '%s': above 2^32-1", what, s);
 	*v = x;
+	return 0;
+}
+
+int xs_parse_reqid(const char *s, uint32_t *v, char *why)
+{
+	if (xs_parse_u32(s, "reqid", v, why))
+		return -1;
+	if (*v >= IKE_REQID_BASE && *v < IKE_REQID_END)
+		return xs_why(why, "reqid %u: %u-%u are IKE's", *v,
+			      IKE_REQID_BASE, IKE_REQID_END - 1);
 	return 0;
 }
 

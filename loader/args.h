@@ -24,6 +24,8 @@ bool xs_arg_more(const struct xs_args *a);
 const char *xs_arg_word(struct xs_args *a);
 
 int xs_parse_u32(const char *s, const char *what, uint32_t *v, char *why);
+/* A hand-keyed reqid: a u32 outside IKE's range (ike/ike.h). */
+int xs_parse_reqid(const char *s, uint32_t *v, char *why);
 int xs_parse_u64(const char *s, const char *what, uint64_t *v, char *why);
 int xs_parse_addr(const char *s, const char *what, uint8_t *family,
 		  uint8_t addr[16], char *why);

@@ -13,9 +13,10 @@
 #include <stddef.h>
 
 #include "ike/conn.h"
+#include "ike/ike.h"
 
 enum {
-	XS_IKE_CONNS_MAX = 256,
+	XS_IKE_CONNS_MAX = IKE_CONNS_MAX,	/* ike/ike.h: the reqid range */
 	XS_IKE_SECRETS_MAX = 256,
 };
 

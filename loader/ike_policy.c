@@ -277,11 +277,10 @@ static int trap_child(struct xs_daemon *d, const struct ike_conn_cfg *cc,
 		      size_t ci, int j, char *why)
 {
 	const struct ike_child_cfg *ch = &cc->children[j];
-	/* the core's reqid of (conn, child): ike_reqid() in ike/ctx.c */
 	struct xs_ike_pol_tmpl t = { .proto = xs_ike_dp_proto(ch->proto), .mode = !ch->transport,
 			      .family = cc->local.len == 16 ? XS_AF_INET6 : XS_AF_INET,
 			      .local = cc->local.addr, .remote = cc->remote.addr,
-			      .reqid = ci * IKE_CONN_MAX_CHILDREN + j + 1, .trap = true };
+			      .reqid = ike_child_reqid(ci, (size_t)j), .trap = true };
 
 	if (!cc->local.len || !cc->remote.len)
 		return xs_why(why, "connections.%s.children.%s: start_action = trap needs local_addrs and remote_addrs",

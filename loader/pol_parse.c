@@ -154,7 +154,7 @@ static int tmpl_word(struct pol_parse *p, const char *w, bool *mode)
 		return tmpl_addr(p, "tmpl dst", pol->tmpl_dst);
 	if (!strcmp(w, "reqid"))
 		return (v = xs_arg_value(&p->a)) ?
-		       xs_parse_u32(v, "reqid", &pol->reqid, p->a.why) : -1;
+		       xs_parse_reqid(v, &pol->reqid, p->a.why) : -1;
 	if (!strcmp(w, "spi"))
 		return (v = xs_arg_value(&p->a)) ?
 		       xs_parse_u32(v, "spi", &p->r->tmpl_spi, p->a.why) : -1;

@@ -351,6 +351,7 @@ static int kw_offload(struct sa_parse *p)
 static int one_keyword(struct sa_parse *p, const char *w)
 {
 	struct xs_sa_cfg *c = &p->r->cfg;
+	const char *v;
 
 	if (!strcmp(w, "src"))
 		return addr_kw(p, "src", c->src, &p->src);
@@ -363,7 +364,8 @@ static int one_keyword(struct sa_parse *p, const char *w)
 	if (!strcmp(w, "mode"))
 		return kw_mode(p);
 	if (!strcmp(w, "reqid"))
-		return kw_u32(p, "reqid", &p->r->reqid);
+		return (v = xs_arg_value(&p->a)) ?
+		       xs_parse_reqid(v, &p->r->reqid, p->a.why) : -1;
 	if (!strcmp(w, "replay-window"))
 		return kw_u32(p, "replay-window", &c->replay_window);
 	if (!strcmp(w, "aead") || !strcmp(w, "enc") || !strcmp(w, "auth") ||

@@ -411,6 +411,9 @@ def trap_conf(lts, rts, local="192.0.2.1", remote="192.0.2.2"):
     """
 
 
+# ike/ike.h: IKE's reqids are IKE_REQID_BASE + connection index x 8 + child
+IKE_REQID_BASE, IKE_REQID_END = 0xF000, 0xF000 + 256 * 8
+
 RANGES = [("10.1.0.1", "10.1.0.254", "10.2.0.0/24"),
           ("172.16.3.7", "172.16.9.200", "10.9.9.9/32"),
           ("fd00::3", "fd00::1:0", "fd00:2::/64")]
@@ -433,7 +436,7 @@ def test_trap_policies_cover_ranges_exactly(daemon, tmp_path, start, end, remote
     assert {p["dst"] for p in prot if p["dir"] == "fwd"} == want
     assert {p["dst"] for p in prot if p["dir"] == "out"} == {remote}
     assert len(prot) == 2 * len(want)
-    assert {(p["tmpl"]["reqid"], p["tmpl"]["mode"]) for p in prot} == {(1, "tunnel")}
+    assert {(p["tmpl"]["reqid"], p["tmpl"]["mode"]) for p in prot} == {(IKE_REQID_BASE, "tunnel")}
     assert {(p["src"], p["sport"]) for p in pols if p["action"] == "bypass"} == {
         (f"{local}/{128 if ':' in local else 32}", "500"),
         (f"{local}/{128 if ':' in local else 32}", "4500")}
@@ -446,3 +449,52 @@ def test_trap_selector_too_wide(daemon, tmp_path):
     assert r.returncode == 1
     assert r.stderr.strip() == (f"xdpsec: {path}:3: connections.t.children.c: start_action "
                                 "= trap: local_ts and remote_ts need more than 64 policies")
+
+
+def test_trap_reqids_per_connection_and_child(daemon, tmp_path):
+    """The second connection's second trap child: base + 1 x 8 + 1, the
+    core's formula (the same reqid list-conns cannot show, policies do)."""
+    two = trap_conf("10.1.0.0/24", "10.2.0.0/24", "192.0.2.1", "192.0.2.2")
+    two = two.replace("connections {", """connections {
+            first {
+                local_addrs = 192.0.2.1
+                remote_addrs = 192.0.2.3
+                local {
+                    auth = psk
+                }
+                remote {
+                    auth = psk
+                }
+            }""", 1)
+    two = two.replace("children {", """children {
+                    c0 {
+                        local_ts = 10.7.0.0/24
+                        remote_ts = 10.8.0.0/24
+                    }""", 1)
+    _, r = load(daemon, tmp_path, two)
+    assert r.returncode == 0, r.stderr
+    prot = [p for p in daemon.js("policy", "list") if p["action"] == "protect"]
+    assert prot and {p["tmpl"]["reqid"] for p in prot} == {IKE_REQID_BASE + 8 + 1}
+    _, r = load(daemon, tmp_path, "sas {\n}\n")
+    assert r.returncode == 0
+
+
+@pytest.mark.parametrize("reqid", [IKE_REQID_BASE, IKE_REQID_END - 1])
+def test_hand_keyed_reqid_in_ike_range_refused(daemon, reqid):
+    """Hand-keyed SAs and policies cannot take IKE's reqids; just outside
+    the range they can."""
+    sa = ["state", "add", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp",
+          "spi", "0x7001", "mode", "tunnel", "aead", "rfc4106(gcm(aes))", "0x" + "11" * 20,
+          "128", "dir", "out", "reqid"]
+    pol = ["policy", "add", "src", "10.5.0.0/24", "dst", "10.6.0.0/24", "dir", "out",
+           "tmpl", "src", "192.0.2.1", "dst", "192.0.2.2", "proto", "esp", "mode", "tunnel",
+           "reqid"]
+    for args in (sa, pol):
+        r = daemon.cli(*args, str(reqid), check=False)
+        assert r.returncode != 0 and f"reqid {reqid}: 61440-63487 are IKE's" in r.stderr, r.stderr
+    outside = IKE_REQID_BASE - 1 if reqid == IKE_REQID_BASE else IKE_REQID_END
+    for args in (sa, pol):
+        r = daemon.cli(*args, str(outside), check=False)
+        assert r.returncode == 0, r.stderr
+    daemon.cli("state", "delete", "dst", "192.0.2.2", "proto", "esp", "spi", "0x7001")
+    daemon.cli("policy", "delete", "src", "10.5.0.0/24", "dst", "10.6.0.0/24", "dir", "out")

@@ -638,7 +638,7 @@ def test_trap_starts_on_traffic(rig):
     wait_for(d.installed, timeout=15, what="the SAs the acquire started")
     assert d.js("status")["acquires"] > acquires
     (sa,) = d.sas()
-    assert sa["initiator"] and sa["child_sas"][0]["reqid"] == 1
+    assert sa["initiator"] and sa["child_sas"][0]["reqid"] == 0xF000
     assert t.lanA.ping(t["LANB_IP4"], count=3)
     c.terminate("gw")
     wait_for(lambda: not d.sas() and d.js("status")["sas"] == 0, timeout=10,
