@@ -74,42 +74,23 @@ static void in_selectors(struct xs_sa_req *r, const struct ike_child_install *c)
 		}
 }
 
-static const struct ike_child_cfg *child_cfg(const struct xs_ike *ike,
-					     const char *conn,
-					     const char *child)
+static void sa_limits(struct xs_sa_req *r, const struct ike_child_install *c)
 {
-	size_t i;
-	int j;
-
-	for (i = 0; i < ike->conf.nconns; i++)
-		for (j = 0; strcmp(ike->conf.conns[i].name, conn) == 0 &&
-			    j < ike->conf.conns[i].nchildren; j++)
-			if (!strcmp(ike->conf.conns[i].children[j].name, child))
-				return &ike->conf.conns[i].children[j];
-	return NULL;
-}
-
-static void sa_limits(struct xs_sa_req *r, const struct xs_ike *ike,
-		      const struct ike_child_install *c)
-{
-	const struct ike_child_cfg *cfg = child_cfg(ike, c->conn, c->child);
-
 	/* the core expires it on time; the dataplane's whole-second clock
 	 * is a backstop a second later */
 	r->hard_add_sec = c->life_time ? c->life_time + 1 : 0;
 	r->cfg.hard_bytes = c->life_bytes;
 	r->cfg.hard_packets = c->life_packets;
 	/* the core rekeys by time itself; bytes and packets it learns from
-	 * the dataplane's soft limits (xs_ike_lifetimes) */
-	if (cfg && cfg->rekey_bytes && (!c->life_bytes || cfg->rekey_bytes < c->life_bytes))
-		r->cfg.soft_bytes = cfg->rekey_bytes;
-	if (cfg && cfg->rekey_packets &&
-	    (!c->life_packets || cfg->rekey_packets < c->life_packets))
-		r->cfg.soft_packets = cfg->rekey_packets;
+	 * the dataplane's soft limits (xs_ike_lifetimes): the core's
+	 * jittered ones, with a non-ESN SA's rekey before its 32-bit
+	 * sequence number wraps */
+	r->cfg.soft_bytes = c->rekey_bytes;
+	r->cfg.soft_packets = c->rekey_packets;
 }
 
-static void sa_req(struct xs_sa_req *r, const struct xs_ike *ike,
-		   const struct ike_child_install *c, bool in)
+static void sa_req(struct xs_sa_req *r, const struct ike_child_install *c,
+		   bool in)
 {
 	struct xs_sa_cfg *k = &r->cfg;
 
@@ -136,7 +117,7 @@ static void sa_req(struct xs_sa_req *r, const struct xs_ike *ike,
 	}
 	k->replay_window = in ? c->replay_window : 0;
 	r->reqid = c->reqid;
-	sa_limits(r, ike, c);
+	sa_limits(r, c);
 	if (in)
 		in_selectors(r, c);
 }
@@ -169,7 +150,7 @@ static uint32_t sa_add(struct xs_daemon *d, const struct ike_child_install *c,
 {
 	struct xs_sa_req r;
 
-	sa_req(&r, d->ike, c, in);
+	sa_req(&r, c, in);
 	return sa_add_req(d, &r, why);
 }
 
@@ -204,7 +185,7 @@ static int defer_out(struct xs_daemon *d, struct xs_ike_child *ch,
 	ch->pending_out = malloc(sizeof(*ch->pending_out));
 	if (!ch->pending_out)
 		return xs_why(why, "out of memory");
-	sa_req(ch->pending_out, d->ike, c, false);
+	sa_req(ch->pending_out, c, false);
 	ch->pending_until = xs_ike_now_ms() + PENDING_OUT_MS;
 	return 0;
 }

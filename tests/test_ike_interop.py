@@ -304,7 +304,14 @@ def test_rekey_by_bytes(rig):
     (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
     first, uid = sa["child_sas"][0]["spi_in"], sa["child_sas"][0]["uniqueid"]
     limits = {s["dir"]: s["limit"] for s in d.js("state", "list")}
-    assert limits["out"]["byte-soft"] == 300000 and limits["out"]["byte-hard"] == 100000000
+    for lim in limits.values():
+        # the core's soft limit, jittered down by up to 10% (ike/lifetime.h)
+        # so that both ends do not rekey at once; the hard one as configured
+        assert 270000 <= lim["byte-soft"] <= 300000 and lim["byte-hard"] == 100000000, lim
+        # no ESN: rekey 2^22 packets before the 32-bit sequence number wraps
+        assert (lim["packet-soft"], lim["packet-hard"]) == (2**32 - 1 - 2**22, 2**32 - 1), lim
+    # jittered: 300000 exactly only once in 30001 draws
+    assert limits["out"]["byte-soft"] < 300000, "no jitter"
     tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5007, nbytes=500000)
     (sa,) = wait_for(lambda: (s := d.installed()) and s[0]["child_sas"][0]["spi_in"] != first
                      and s, timeout=10, what="a rekey after 300000 bytes")
@@ -573,8 +580,12 @@ def test_xdpsec_pair_tunnel_esn_ipv6(tmp_path):
                 assert t.lanA.ping(t[f"LANB_{fam}"], count=2)
                 assert t.lanB.ping(t[f"LANA_{fam}"], count=2)
             tcp_transfer(t.lanA, t.lanB, t["LANB_IP6"], port=5003, nbytes=100000)
-            flags = {s["spi"]: s["flags"] for s in a.js("state", "list")}
+            states = a.js("state", "list")
+            flags = {s["spi"]: s["flags"] for s in states}
             assert flags == {int(ch["spi_in"], 16): ["esn"], int(ch["spi_out"], 16): ["esn"]}
+            # ESN: no packet limit guards a 32-bit sequence number
+            assert {(s["limit"]["packet-soft"], s["limit"]["packet-hard"])
+                    for s in states} == {(0, 0)}
             b.cli("down", "gw")
             wait_for(a.empty, timeout=10, what="no SAs after the peer's DELETE")
             wait_for(b.empty, timeout=10, what="no SAs after down")
