@@ -107,6 +107,9 @@ void ike_ccsa_retry_later(struct ike_ccsa *x, uint64_t now);
 bool ike_ccsa_offers_group(const struct ike_sa_pld *sa, uint16_t g);
 
 /* rekey_ike.c */
+/* The IKE SA's rekey time (rekey_time less up to rand_time), set when it
+ * is established: the timers and the listings read sa->rekey_ms. */
+void ike_rekey_ike_schedule(struct ike_sa *sa, uint64_t now);
 int ike_rekey_ike_start(struct ike_sa *sa, uint64_t now);
 void ike_rekey_ike_on_request(struct ike_sa *sa, const struct ike_msg *m,
 			      uint64_t now);

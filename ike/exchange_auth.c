@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/crypto.h"
+#include "ike/ccsa.h"
 #include "ike/id.h"
 #include "ike/proposal.h"
 #include "ike/sa.h"
@@ -161,6 +162,7 @@ static void established(struct ike_sa *sa, const struct ike_msg *m,
 	ike_sa_state(sa, IKE_SA_ESTABLISHED);
 	ctx->stats.sa_established++;
 	sa->established_ms = now;
+	ike_rekey_ike_schedule(sa, now);
 	sa->dpd_ms = sa->conn->dpd_delay ?
 		     now + (uint64_t)sa->conn->dpd_delay * 1000 : 0;
 	ike_sa_log(sa, IKE_LOG_INFO, "IKE SA #%u established (%s)",

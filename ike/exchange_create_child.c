@@ -548,18 +548,6 @@ void ike_ccsa_on_response(struct ike_sa *sa, const struct ike_msg *m,
 		child_response(sa, m, now);
 }
 
-/* The IKE SA's rekey time, set when first looked at. */
-static uint64_t ike_rekey_at(struct ike_sa *sa)
-{
-	uint32_t r = 0;
-
-	if (!sa->rekey_ms && sa->conn && sa->conn->rekey_time &&
-	    !xs_random(&r, sizeof(r)))
-		sa->rekey_ms = ike_life_ike_rekey(sa->conn, sa->established_ms,
-						  r);
-	return sa->rekey_ms;
-}
-
 bool ike_ccsa_kick(struct ike_sa *sa, uint64_t now)
 {
 	struct ike_ccsa *x = sa->ccsa;
@@ -570,7 +558,7 @@ bool ike_ccsa_kick(struct ike_sa *sa, uint64_t now)
 	if (sa->state != IKE_SA_ESTABLISHED || sa->req.kind != IKE_REQ_NONE ||
 	    (x && x->retry_ms > now))
 		return false;
-	t = ike_rekey_at(sa);
+	t = sa->rekey_ms;
 	if (t && now >= t) {
 		if (!ike_rekey_ike_start(sa, now))
 			return true;

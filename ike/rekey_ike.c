@@ -72,11 +72,17 @@ static int derive(const struct ike_sa *old, struct ike_sa *n,
 	return rc || ike_init_sk(n);
 }
 
-/* The new SA n takes over what the old one knew, established now. */
-static void adopt(const struct ike_sa *old, struct ike_sa *n, uint64_t now)
+void ike_rekey_ike_schedule(struct ike_sa *sa, uint64_t now)
 {
 	uint32_t r = 0;
 
+	xs_random(&r, sizeof(r));
+	sa->rekey_ms = ike_life_ike_rekey(sa->conn, now, r);
+}
+
+/* The new SA n takes over what the old one knew, established now. */
+static void adopt(const struct ike_sa *old, struct ike_sa *n, uint64_t now)
+{
 	n->conn = old->conn;
 	n->local_id = old->local_id;
 	n->remote_id = old->remote_id;
@@ -85,8 +91,7 @@ static void adopt(const struct ike_sa *old, struct ike_sa *n, uint64_t now)
 	n->nat_remote = old->nat_remote;
 	n->natt = old->natt;
 	n->established_ms = n->last_rx_ms = now;
-	xs_random(&r, sizeof(r));
-	n->rekey_ms = ike_life_ike_rekey(n->conn, now, r);
+	ike_rekey_ike_schedule(n, now);
 	ike_sa_state(n, IKE_SA_ESTABLISHED);
 	n->ctx->stats.sa_established++;
 	ike_sa_log(n, IKE_LOG_INFO, "IKE SA #%u rekeyed into #%u (%s)",

@@ -321,6 +321,24 @@ def test_rekey_by_bytes(rig):
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
 
+@pytest.mark.parametrize("we_initiate", [True, False])
+def test_ike_sa_rekey_time_listed(rig, we_initiate):
+    """list-sas shows when the IKE SA will be rekeyed: rekey_time less up to
+    rand_time, from the moment it is established, as initiator and responder."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0], a_conn_extra="rekey_time = 1h\n rand_time = 5m")
+    if we_initiate:
+        d.cli("up", "gw")
+    else:
+        c.initiate("net")
+    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
+    assert 3600 - 300 - 2 <= sa["rekey_time"] <= 3600, sa
+    assert f"rekeying in {sa['rekey_time']}s" in d.cli("list-sas").stdout or \
+        f"rekeying in {sa['rekey_time'] - 1}s" in d.cli("list-sas").stdout
+    d.cli("down", "gw")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
 MANUAL = """sas {
   m-in {
     src = 192.0.2.9
