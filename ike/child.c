@@ -178,14 +178,17 @@ pick_child(const struct ike_sa *sa, const struct ike_msg *req,
 	   struct ike_ts_pld *tsi, struct ike_ts_pld *tsr)
 {
 	const struct ike_conn_cfg *conn = sa->conn;
+	struct ike_ts_pld ours_l, ours_r;
 	uint8_t i;
 
-	for (i = 0; i < conn->nchildren; i++)
-		if (!ike_ts_narrow(&req->tsi, &conn->children[i].remote_ts,
-				   tsi) &&
-		    !ike_ts_narrow(&req->tsr, &conn->children[i].local_ts,
-				   tsr))
+	for (i = 0; i < conn->nchildren; i++) {
+		ike_ts_dynamic(&conn->children[i].local_ts, &sa->local, &ours_l);
+		ike_ts_dynamic(&conn->children[i].remote_ts, &sa->remote,
+			       &ours_r);
+		if (!ike_ts_narrow(&req->tsi, &ours_r, tsi) &&
+		    !ike_ts_narrow(&req->tsr, &ours_l, tsr))
 			return &conn->children[i];
+	}
 	return NULL;
 }
 
@@ -233,6 +236,7 @@ int ike_child_check_reply(struct ike_child *c, const struct ike_sa_pld *sent,
 			  const struct ike_msg *resp, struct ike_err *err)
 {
 	bool transport = ike_msg_notify(resp, IKEV2_N_USE_TRANSPORT_MODE);
+	struct ike_ts_pld ours_l, ours_r;
 
 	if (!ike_msg_has(resp, IKEV2_PAYLOAD_SA) ||
 	    !ike_msg_has(resp, IKEV2_PAYLOAD_TSI) ||
@@ -242,8 +246,10 @@ int ike_child_check_reply(struct ike_child *c, const struct ike_sa_pld *sent,
 	if (ike_prop_check_reply(sent, &resp->sa, IKE_PROP_SKIP_DH, err) < 0 ||
 	    take_chosen(c, &resp->sa, err))
 		return -1;
-	if (!ike_ts_subset(&resp->tsi, &c->cfg->local_ts) ||
-	    !ike_ts_subset(&resp->tsr, &c->cfg->remote_ts))
+	ike_ts_dynamic(&c->cfg->local_ts, &c->sa->local, &ours_l);
+	ike_ts_dynamic(&c->cfg->remote_ts, &c->sa->remote, &ours_r);
+	if (!ike_ts_subset(&resp->tsi, &ours_l) ||
+	    !ike_ts_subset(&resp->tsr, &ours_r))
 		return ike_fail(err, IKEV2_N_TS_UNACCEPTABLE,
 				"peer's selectors are not inside ours");
 	if (transport != c->cfg->transport)
@@ -347,12 +353,13 @@ int ike_child_install(struct ike_child *c, const struct xs_buf *gir,
 int ike_child_add_payloads(struct ike_buf *b, const struct ike_child *c,
 			   const struct ike_sa_pld *sa, bool initiator)
 {
-	const struct ike_ts_pld *tsi = initiator ? &c->cfg->local_ts
-						 : &c->remote_ts;
-	const struct ike_ts_pld *tsr = initiator ? &c->cfg->remote_ts
-						 : &c->local_ts;
+	struct ike_ts_pld ours_l, ours_r;
+	const struct ike_ts_pld *tsi = initiator ? &ours_l : &c->remote_ts;
+	const struct ike_ts_pld *tsr = initiator ? &ours_r : &c->local_ts;
 	int rc = 0;
 
+	ike_ts_dynamic(&c->cfg->local_ts, &c->sa->local, &ours_l);
+	ike_ts_dynamic(&c->cfg->remote_ts, &c->sa->remote, &ours_r);
 	if (c->transport || (initiator && c->cfg->transport))
 		rc = ike_add_notify(b, IKEV2_PROTO_NONE, NULL, 0,
 				    IKEV2_N_USE_TRANSPORT_MODE, NULL, 0);

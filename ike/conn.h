@@ -61,7 +61,9 @@ struct ike_end_cfg {
 /* A Child SA template (children { NAME { } }). */
 struct ike_child_cfg {
 	char name[IKE_NAME_MAX];
-	struct ike_ts_pld local_ts, remote_ts;	/* proposed; narrowed down */
+	/* proposed; narrowed down. Type 0: `dynamic`, the IKE SA's own
+	 * local or remote address (ike_ts_dynamic()), as strongSwan has it */
+	struct ike_ts_pld local_ts, remote_ts;
 	struct ike_sa_pld proposals;	/* esp_proposals / ah_proposals */
 	uint8_t proto;			/* IKEV2_PROTO_ESP or _AH */
 	bool transport;			/* mode = transport */

@@ -282,6 +282,10 @@ int ike_ts_narrow(const struct ike_ts_pld *theirs,
 bool ike_ts_subset(const struct ike_ts_pld *sub,
 		   const struct ike_ts_pld *sup);
 int ike_ts_format(const struct ike_ts_pld *ts, char *buf, size_t len);
+/* A configured list with each type 0 (`dynamic`) selector as host's
+ * address, its protocol and ports kept. */
+void ike_ts_dynamic(const struct ike_ts_pld *cfg, const struct ike_addr *host,
+		    struct ike_ts_pld *out);
 
 /* ---- retransmit.c: message IDs, sending, retransmission --------------- */
 /* Seal inner into our next request (fragmented if needed) and send it. */

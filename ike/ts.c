@@ -3,7 +3,8 @@
  * Traffic selectors (RFC 7296 2.9): narrowing the peer's proposal to our
  * policy (every non-empty intersection of one of theirs with one of ours,
  * in their order), the initiator's check that the responder's answer lies
- * inside what it proposed, and the printable form.
+ * inside what it proposed, `dynamic` selectors as the IKE SA's addresses,
+ * and the printable form.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -107,6 +108,24 @@ bool ike_ts_subset(const struct ike_ts_pld *sub,
 			return false;
 	}
 	return true;
+}
+
+void ike_ts_dynamic(const struct ike_ts_pld *cfg, const struct ike_addr *host,
+		    struct ike_ts_pld *out)
+{
+	struct ike_ts *t;
+	uint8_t i;
+
+	*out = *cfg;
+	for (i = 0; i < out->num && i < IKEV2_MAX_TS; i++) {
+		t = &out->ts[i];
+		if (t->type)
+			continue;
+		t->type = host->len == 16 ? IKEV2_TS_IPV6_ADDR_RANGE
+					  : IKEV2_TS_IPV4_ADDR_RANGE;
+		memcpy(t->start, host->addr, sizeof(t->start));
+		memcpy(t->end, host->addr, sizeof(t->end));
+	}
 }
 
 /* The prefix length if start..end is one CIDR block, else -1. */

@@ -641,6 +641,46 @@ def test_xdpsec_pair_transport(tmp_path):
             b.stop()
 
 
+def without_ts(conf):
+    """swanctl's defaults: no local_ts/remote_ts lines (both `dynamic`)."""
+    lines = [ln for ln in conf.splitlines(True)
+             if not ln.strip().startswith(("local_ts", "remote_ts"))]
+    return "".join(lines)
+
+
+def test_xdpsec_pair_default_ts_any_addresses(tmp_path):
+    """h2h, transport mode, no traffic selectors configured (dynamic: the IKE
+    SA's own addresses); the responder has local_addrs and remote_addrs
+    %any, so its selectors are only known once the IKE SA is."""
+    with topology("h2h") as t:
+        a, b = Daemon(t.hostA, "a", tmp_path), Daemon(t.hostB, "b", tmp_path)
+        try:
+            a.run()
+            b.run()
+            b.load(without_ts(pair_conf("h", "%any", "%any", B_ID, A_ID, "x", "x",
+                                        mode="transport")), t["HOSTB_IF"])
+            a.load(without_ts(pair_conf("h", t["HOSTA_IP4"], t["HOSTB_IP4"], A_ID, B_ID,
+                                        "x", "x", mode="transport")), t["HOSTA_IF"])
+            a.cli("up", "h")
+            (sa,) = wait_for(a.installed, timeout=15, what="the IKE SA")
+            (ch,) = sa["child_sas"]
+            host_a, host_b = t["HOSTA_IP4"] + "/32", t["HOSTB_IP4"] + "/32"
+            assert (ch["mode"], ch["local_ts"], ch["remote_ts"]) == (
+                "TRANSPORT", [host_a], [host_b]), ch
+            (bsa,) = wait_for(b.installed, timeout=5, what="the peer's IKE SA")
+            (bch,) = bsa["child_sas"]
+            assert (bch["local_ts"], bch["remote_ts"]) == ([host_b], [host_a]), bch
+            assert b.protect() == {("out", host_b, host_a), ("in", host_a, host_b)}
+            assert t.hostA.ping(t["HOSTB_IP4"], count=3)
+            (bch,) = b.sas()[0]["child_sas"]
+            assert bch["packets_in"] >= 3 and bch["packets_out"] >= 3, bch
+            a.cli("down", "h")
+            wait_for(b.empty, timeout=10, what="no SAs after the peer's DELETE")
+        finally:
+            a.stop()
+            b.stop()
+
+
 def test_up_down_errors(rig):
     t, d, c = rig
     load_both(rig, PROPOSALS[0])
