@@ -103,7 +103,8 @@ static void teardown(struct xs_daemon *d, int lock_fd)
 	xs_bpf_unload(d);
 	free(d->pols);
 	free(d->pol_spi);
-	xs_spd_compiled_free(&d->spd_live);
+	xs_spd_compiled_free(&d->spd_held[0]);
+	xs_spd_compiled_free(&d->spd_held[1]);
 	if (d->listen_fd > 0) {
 		close(d->listen_fd);
 		xs_path(path, sizeof(path), XS_RUN_DIR, ".sock");

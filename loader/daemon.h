@@ -64,8 +64,9 @@ struct xs_daemon {
 	uint32_t npols, pol_cap, pol_next_id;
 	struct xs_limits limits;	/* what the maps were sized for */
 	unsigned int spd_gen;		/* active generation */
-	struct xs_spd_compiled spd_live;	/* what it holds, if known */
-	bool spd_live_known;
+	/* What each generation holds in the maps, if known (spd.c). */
+	struct xs_spd_compiled spd_held[2];
+	bool spd_held_known[2];
 
 	struct xs_iface ifs[XS_ROLES];
 	char veth[IF_NAMESIZE];		/* internal pair: stack end */

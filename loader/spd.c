@@ -2,8 +2,10 @@
 /*
  * The daemon's policy list. Every change recompiles the whole list into
  * the inactive SPD generation and switches to it (loader/spd_compile.c),
- * so a packet sees either the old or the new policy set. An SA change only
- * rewrites the sa_slot of the PROTECT policies it affects, in place.
+ * so a packet sees either the old or the new policy set; only the entries
+ * that differ from what that generation held are written (it keeps the
+ * list of two changes ago). An SA change only rewrites the sa_slot of the
+ * PROTECT policies it affects, in place.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,11 +50,11 @@ static int install(struct xs_daemon *d, char *why)
 	ret = xs_spd_compile(d->pols, d->npols, gen, &c, &w);
 	if (ret)
 		return xs_why(why, "policy: %s", w ? w : strerror(-ret));
-	ret = xs_spd_commit_from(&c, d->spd_live_known ? &d->spd_live : NULL,
-				 &fds, &w);
-	xs_spd_compiled_free(&d->spd_live);
-	d->spd_live = c;
-	d->spd_live_known = !ret;	/* else: walk the maps next time */
+	ret = xs_spd_commit_diff(&c, d->spd_held_known[gen] ?
+				 &d->spd_held[gen] : NULL, &fds, &w);
+	xs_spd_compiled_free(&d->spd_held[gen]);
+	d->spd_held[gen] = c;
+	d->spd_held_known[gen] = !ret;	/* else: cleared next time */
 	if (ret)
 		return xs_why(why, "policy: %s: %s", w ? w : "commit", strerror(-ret));
 	d->spd_gen = gen;
@@ -149,9 +151,13 @@ int xs_spd_flush(struct xs_daemon *d, char *why)
 	return install(d, why);
 }
 
-/* Policy i to its current SA, in place in the active generation. */
+/*
+ * Policy i to its current SA, in place in the active generation (and in
+ * the record of what that generation holds: it was compiled from d->pols).
+ */
 static void relink_at(struct xs_daemon *d, uint32_t i)
 {
+	struct xs_spd_compiled *held = &d->spd_held[d->spd_gen];
 	uint32_t old = d->pols[i].sa_slot, key;
 
 	link_one(d, i);
@@ -161,6 +167,8 @@ static void relink_at(struct xs_daemon *d, uint32_t i)
 	if (bpf_map_update_elem(d->fd_spd, &key, &d->pols[i], BPF_EXIST))
 		pr_warn("policy %u: cannot update its SA: %s",
 			d->pols[i].id, strerror(errno));
+	else if (i < held->n_policies)
+		held->policies[i].sa_slot = d->pols[i].sa_slot;
 }
 
 void xs_spd_relink(struct xs_daemon *d)

@@ -484,48 +484,8 @@ out:
 	return ret;
 }
 
-/* Delete the entries of prev (the generation just replaced). */
-static int delete_prev(const struct xs_spd_fds *fds,
-		       const struct xs_spd_compiled *prev)
-{
-	const struct xs_spd_entries *v[3] = { &prev->dst, &prev->src, &prev->hash };
-	const int fd[3] = { fds->spdd, fds->spds, fds->spdh };
-	size_t i;
-	int m;
-
-	for (m = 0; m < 3; m++)
-		for (i = 0; i < v[m]->n; i++)
-			if (bpf_map_delete_elem(fd[m], &v[m]->e[i].key) &&
-			    errno != ENOENT)
-				return -errno;
-	return 0;
-}
-
-static int delete_old(const struct xs_spd_compiled *c,
-		      const struct xs_spd_compiled *prev,
-		      const struct xs_spd_fds *fds)
-{
-	int ret;
-
-	if (prev)
-		return delete_prev(fds, prev);
-	ret = delete_stale(fds->spdd, c->gen);
-	if (!ret)
-		ret = delete_stale(fds->spds, c->gen);
-	if (!ret)
-		ret = delete_stale(fds->spdh, c->gen);
-	return ret;
-}
-
 int xs_spd_commit(const struct xs_spd_compiled *c,
 		  const struct xs_spd_fds *fds, const char **why)
-{
-	return xs_spd_commit_from(c, NULL, fds, why);
-}
-
-int xs_spd_commit_from(const struct xs_spd_compiled *c,
-		       const struct xs_spd_compiled *prev,
-		       const struct xs_spd_fds *fds, const char **why)
 {
 	struct xs_cfg cfg;
 	__u32 zero = 0, i, slot;
@@ -556,8 +516,115 @@ int xs_spd_commit_from(const struct xs_spd_compiled *c,
 	if (bpf_map_update_elem(fds->cfg, &zero, &cfg, BPF_ANY))
 		return -errno;
 	*why = "deleting the previous SPD generation";
-	ret = delete_old(c, prev, fds);
+	ret = delete_stale(fds->spdd, c->gen);
+	if (!ret)
+		ret = delete_stale(fds->spds, c->gen);
+	if (!ret)
+		ret = delete_stale(fds->spdh, c->gen);
 	if (!ret)
 		*why = NULL;
 	return ret;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return memcmp(&((const struct xs_spd_entry *)a)->key,
+		      &((const struct xs_spd_entry *)b)->key,
+		      sizeof(struct xs_spd_key));
+}
+
+/* fd holds was's entries: make them v's (both sorted here). */
+static int write_diff(int fd, struct xs_spd_entries *v,
+		      struct xs_spd_entries *was)
+{
+	size_t i = 0, j = 0;
+	int c;
+
+	qsort(v->e, v->n, sizeof(*v->e), by_key);
+	qsort(was->e, was->n, sizeof(*was->e), by_key);
+	while (i < v->n || j < was->n) {
+		c = i == v->n ? 1 : j == was->n ? -1 : by_key(&v->e[i], &was->e[j]);
+		if (c > 0) {
+			if (bpf_map_delete_elem(fd, &was->e[j++].key) && errno != ENOENT)
+				return -errno;
+			continue;
+		}
+		if ((c < 0 || memcmp(&v->e[i].leaf, &was->e[j].leaf,
+				     sizeof(v->e[i].leaf))) &&
+		    bpf_map_update_elem(fd, &v->e[i].key, &v->e[i].leaf, BPF_ANY))
+			return -errno;
+		j += !c;
+		i++;
+	}
+	return 0;
+}
+
+/* No record of c's generation: clear it (the other one stays), write c. */
+static int write_all(struct xs_spd_compiled *c, const struct xs_spd_fds *fds)
+{
+	struct xs_spd_entries none = { 0 };
+	int ret;
+
+	ret = delete_stale(fds->spdd, !c->gen);
+	if (!ret)
+		ret = delete_stale(fds->spds, !c->gen);
+	if (!ret)
+		ret = delete_stale(fds->spdh, !c->gen);
+	if (!ret)
+		ret = write_diff(fds->spds, &c->src, &none);
+	if (!ret)
+		ret = write_diff(fds->spdd, &c->dst, &none);
+	if (!ret)
+		ret = write_diff(fds->spdh, &c->hash, &none);
+	return ret;
+}
+
+static int write_policies(const struct xs_spd_compiled *c,
+			  const struct xs_spd_compiled *was, int fd)
+{
+	__u32 i, slot;
+
+	for (i = 0; i < c->n_policies; i++) {
+		if (was && i < was->n_policies &&
+		    !memcmp(&c->policies[i], &was->policies[i], sizeof(*c->policies)))
+			continue;
+		slot = XS_SPD_IDX(c->gen, i);
+		if (bpf_map_update_elem(fd, &slot, &c->policies[i], BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+int xs_spd_commit_diff(struct xs_spd_compiled *c, struct xs_spd_compiled *was,
+		       const struct xs_spd_fds *fds, const char **why)
+{
+	struct xs_cfg cfg;
+	__u32 zero = 0, i, slot;
+	int ret;
+
+	*why = "writing the SPD maps";
+	ret = write_policies(c, was, fds->spd);
+	if (!ret && was)
+		ret = write_diff(fds->spds, &c->src, &was->src);
+	if (!ret && was)
+		ret = write_diff(fds->spdd, &c->dst, &was->dst);
+	if (!ret && was)
+		ret = write_diff(fds->spdh, &c->hash, &was->hash);
+	if (!ret && !was)
+		ret = write_all(c, fds);
+	for (i = 0; !ret && i < XS_SPD_SCOPES / 2; i++) {
+		slot = c->gen * (XS_SPD_SCOPES / 2) + i;
+		if (bpf_map_update_elem(fds->spdm, &slot, &c->lens[i], BPF_ANY))
+			ret = -errno;
+	}
+	if (ret)
+		return ret;
+	*why = "switching the SPD generation";
+	if (bpf_map_lookup_elem(fds->cfg, &zero, &cfg))
+		return -errno;
+	cfg.spd_gen = c->gen;
+	if (bpf_map_update_elem(fds->cfg, &zero, &cfg, BPF_ANY))
+		return -errno;
+	*why = NULL;
+	return 0;
 }

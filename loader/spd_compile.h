@@ -60,11 +60,13 @@ void xs_spd_compiled_free(struct xs_spd_compiled *c);
 int xs_spd_commit(const struct xs_spd_compiled *c,
 		  const struct xs_spd_fds *fds, const char **why);
 /*
- * The same, when prev is exactly what the other generation holds (the
- * last commit's result): deletes prev's keys instead of walking the maps.
+ * The same, incrementally: c's generation still holds was (the commit
+ * before the last one; NULL: unknown, cleared first), so only what differs
+ * is written or deleted, then the generation switches. The other
+ * generation is left as it is, for the next commit's diff. Sorts the
+ * entries of c and was.
  */
-int xs_spd_commit_from(const struct xs_spd_compiled *c,
-		       const struct xs_spd_compiled *prev,
+int xs_spd_commit_diff(struct xs_spd_compiled *c, struct xs_spd_compiled *was,
 		       const struct xs_spd_fds *fds, const char **why);
 
 #endif
