@@ -23,8 +23,10 @@ proposals below run as IKE and ESP proposals alike, PSK both ways:
     connections; DPD against a killed charon; xdpsec behind a real NAT
     (the nat topology).
 xdpsec against xdpsec (both gateways xdpsec, test_xdpsec_pair_*): tunnel
-mode with ESN over IPv6 outer addresses with IPv4 and IPv6 LANs, and
-transport mode between the h2h hosts.
+mode with ESN over IPv6 outer addresses with IPv4 and IPv6 LANs, an AH
+Child SA in tunnel mode (charon's kernel-libipsec has no AH), transport
+mode between the h2h hosts, also without traffic selectors (dynamic) and
+with %any addresses on the responder.
 """
 import json
 import os
@@ -34,7 +36,7 @@ import time
 import pytest
 
 import netns
-from netns import Xdpsec, topology, wait_for
+from netns import Xdpsec, topology, wait_for, wan_tap
 from strongswan import Charon, Pki, swanctl_conf
 from test_dataplane_common import UdpReceiver, tcp_transfer, udp_send
 
@@ -635,6 +637,55 @@ def test_xdpsec_pair_transport(tmp_path):
             (ch,) = a.sas()[0]["child_sas"]
             assert ch["packets_out"] > 50 and ch["packets_in"] > 10, ch
             a.cli("down", "h")
+            wait_for(b.empty, timeout=10, what="no SAs after the peer's DELETE")
+        finally:
+            a.stop()
+            b.stop()
+
+
+def test_xdpsec_pair_ah_tunnel(tmp_path):
+    """Both gateways xdpsec, an AH Child SA (HMAC-SHA-256-128, tunnel mode;
+    charon's kernel-libipsec has no AH): the SAD holds AH SAs, the WAN
+    carries IP/AH/IP with our SPIs, a 16-byte ICV and the LAN packet in
+    clear, and pings go through both ways."""
+    from scapy.layers.inet import ICMP, IP
+    from scapy.layers.ipsec import AH
+
+    def ah_conf(*args):
+        conf = pair_conf(*args, esp="x")
+        return conf.replace("esp_proposals = x", "ah_proposals = sha256")
+
+    with topology("gw2gw") as t, wan_tap(t, "GWA_WAN", "GWB_WAN"):
+        a, b = Daemon(t.gwA, "a", tmp_path), Daemon(t.gwB, "b", tmp_path)
+        try:
+            a.run()
+            b.run()
+            b.load(ah_conf("gw", "192.0.2.2", "192.0.2.1", B_ID, A_ID, "10.2.0.0/24",
+                           "10.1.0.0/24"), t["GWB_WAN_IF"], t["GWB_LAN_IF"])
+            a.load(ah_conf("gw", "192.0.2.1", "192.0.2.2", A_ID, B_ID, "10.1.0.0/24",
+                           "10.2.0.0/24"), t["GWA_WAN_IF"], t["GWA_LAN_IF"])
+            a.cli("up", "gw")
+            (sa,) = wait_for(a.installed, timeout=15, what="the IKE SA")
+            (ch,) = sa["child_sas"]
+            assert (ch["protocol"], ch["mode"], ch["encap"]) == ("AH", "TUNNEL", False), ch
+            assert {s["proto"] for s in a.js("state", "list")} == {"ah"}
+            # the worker drops (counts no-neighbour) a packet for a LAN host
+            # it has no neighbour entry for yet: resolve them first
+            assert t.lanA.ping(t["LANB_IP4"], count=2) and t.lanB.ping(t["LANA_IP4"], count=2)
+            with t.wan.capture(t["WAN_TAP_IF"], "ip proto 51") as wire:
+                assert t.lanA.ping(t["LANB_IP4"], count=3)
+                assert t.lanB.ping(t["LANA_IP4"], count=3)
+            pkts = [p for p in wire.stop() if AH in p]
+            spis = {int(ch["spi_out"], 16), int(ch["spi_in"], 16)}
+            assert len(pkts) == 12 and {p[AH].spi for p in pkts} == spis
+            for p in pkts:
+                assert len(p[AH].icv) == 16 and p[AH].nh == 4, p.summary()
+                inner = IP(bytes(p[AH].payload))
+                assert ICMP in inner and {inner.src, inner.dst} == {
+                    t["LANA_IP4"], t["LANB_IP4"]}, inner.summary()
+            (ch,) = a.sas()[0]["child_sas"]
+            assert ch["packets_out"] >= 8 and ch["packets_in"] >= 8, ch
+            a.cli("down", "gw")
             wait_for(b.empty, timeout=10, what="no SAs after the peer's DELETE")
         finally:
             a.stop()
