@@ -6,6 +6,7 @@
  * the instance's reqid range at start and stop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "engine/crypto.h"
 #include "loader/backend_kernel.h"
 #include "loader/daemon.h"
+#include "loader/ike_glue.h"
 #include "maps/types.h"
 
 /*
@@ -264,10 +266,12 @@ int xs_kernel_sa_check(struct xs_daemon *d, const struct xs_sa_req *r,
 	return 0;
 }
 
-/* A UDP socket with UDP_ENCAP_ESPINUDP on the port, shared by SAs. */
-static int sock_get(struct xs_kernel *k, uint8_t family, uint16_t port,
+/* A UDP socket with UDP_ENCAP_ESPINUDP on the port, shared by SAs: IKE's
+ * if IKE has the port (4500), else our own. */
+static int sock_get(struct xs_daemon *d, uint8_t family, uint16_t port,
 		    char *why)
 {
+	struct xs_kernel *k = d->kernel;
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
 	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int i, fd, free_i = -1, encap = UDP_ENCAP_ESPINUDP, one = 1;
@@ -284,6 +288,11 @@ static int sock_get(struct xs_kernel *k, uint8_t family, uint16_t port,
 	if (free_i < 0)
 		return xs_why(why, "kernel backend: more than %d ESP-in-UDP ports",
 			      XS_KERNEL_SOCKS);
+	fd = xs_ike_encap_dup(d, family, port);
+	if (fd >= 0) {
+		k->socks[free_i] = (struct xs_encap_sock){ fd, family, port, 1 };
+		return free_i;
+	}
 	fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || (family == AF_INET6 &&
 		       setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
@@ -306,6 +315,18 @@ static void sock_put(struct xs_kernel *k, int i)
 		return;
 	close(k->socks[i].fd);
 	k->socks[i].fd = -1;
+}
+
+int xs_kernel_encap_dup(const struct xs_daemon *d, int family, uint16_t port)
+{
+	const struct xs_kernel *k = d->kernel;
+	int i;
+
+	for (i = 0; k && i < XS_KERNEL_SOCKS; i++)
+		if (k->socks[i].fd >= 0 && k->socks[i].family == family &&
+		    k->socks[i].port == port)
+			return fcntl(k->socks[i].fd, F_DUPFD_CLOEXEC, 0);
+	return -1;
 }
 
 static int slot_keep(struct xs_kernel *k, uint32_t slot, int sock,
@@ -358,7 +379,7 @@ int xs_kernel_sa_add(struct xs_daemon *d, uint32_t slot,
 	k = d->kernel;
 	sa.reqid = xs_kernel_reqid(d, r->reqid);
 	if (r->cfg.dir == XS_DIR_IN && (r->cfg.flags & XS_SA_UDP_ENCAP)) {
-		sock = sock_get(k, r->cfg.family, r->cfg.encap_dport, why);
+		sock = sock_get(d, r->cfg.family, r->cfg.encap_dport, why);
 		if (sock < 0)
 			return -1;
 	}

@@ -75,6 +75,9 @@ struct xs_kernel {
 };
 
 /* backend_kernel.c APIs: */
+/* A duplicate descriptor of our ESP-in-UDP socket of family on port (for
+ * IKE, which then shares it), -1 if we have none. */
+int xs_kernel_encap_dup(const struct xs_daemon *d, int family, uint16_t port);
 /*
  * At start: open XFRM netlink (if the kernel has it) and delete what a
  * killed predecessor of this instance left there.

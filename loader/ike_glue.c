@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/udp.h>
+
+#include "loader/backend_kernel.h"
 #include "loader/daemon.h"
 #include "loader/ike_glue.h"
 
@@ -42,28 +46,51 @@ static int sock_index(bool v6, uint16_t port)
 	return (v6 ? 2 : 0) + (port == IKE_NATT_PORT);
 }
 
-static int sock_open(bool v6, uint16_t port, char *why)
+/* Local addresses of received datagrams; 4500 as an ESP-in-UDP socket. */
+static int sock_opts(int fd, bool v6, uint16_t port)
+{
+	int on = 1, encap = UDP_ENCAP_ESPINUDP;
+
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) ||
+	    (v6 && setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on))) ||
+	    (!v6 && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on))))
+		return -1;
+	return port == IKE_NATT_PORT ?
+	       setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &encap, sizeof(encap)) : 0;
+}
+
+/*
+ * On 4500 the kernel hands us what carries the non-ESP marker (and
+ * anything too short for ESP) and decapsulates ESP itself, so the kernel
+ * backend's ESP-in-UDP SAs share the socket: if the backend opened 4500
+ * first, we use its socket (a duplicate descriptor of the same socket).
+ */
+static int sock_open(struct xs_daemon *d, bool v6, uint16_t port, char *why)
 {
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(port),
 				   .sin6_addr = IN6ADDR_ANY_INIT };
 	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(v6 ? AF_INET6 : AF_INET,
-			SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int on = 1, err;
 
 	if (fd < 0)
 		return xs_why(why, "IKE: socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if ((v6 && (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) ||
-		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)))) ||
-	    (!v6 && setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on))) ||
-	    bind(fd, v6 ? (struct sockaddr *)&s6 : (struct sockaddr *)&s4,
-		 v6 ? sizeof(s6) : sizeof(s4))) {
-		xs_why(why, "IKE: cannot bind UDP %s port %u: %s", v6 ? "IPv6" : "IPv4",
-		       port, strerror(errno));
+	if ((!v6 || !setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on))) &&
+	    !sock_opts(fd, v6, port) &&
+	    !bind(fd, v6 ? (struct sockaddr *)&s6 : (struct sockaddr *)&s4,
+		  v6 ? sizeof(s6) : sizeof(s4)))
+		return fd;
+	err = errno;
+	close(fd);
+	fd = err == EADDRINUSE && port == IKE_NATT_PORT ?
+	     xs_kernel_encap_dup(d, v6 ? AF_INET6 : AF_INET, port) : -1;
+	if (fd >= 0 && !sock_opts(fd, v6, port))
+		return fd;
+	if (fd >= 0)
 		close(fd);
-		return -1;
-	}
-	return fd;
+	return xs_why(why, "IKE: cannot bind UDP %s port %u: %s", v6 ? "IPv6" : "IPv4",
+		      port, strerror(err));
 }
 
 static void socks_close(struct xs_ike *ike)
@@ -78,8 +105,9 @@ static void socks_close(struct xs_ike *ike)
 }
 
 /* IPv4 is required; IPv6 only where the namespace has it. */
-static int socks_open(struct xs_ike *ike, char *why)
+static int socks_open(struct xs_daemon *d, char *why)
 {
+	struct xs_ike *ike = d->ike;
 	static const uint16_t ports[2] = { IKE_PORT, IKE_NATT_PORT };
 	char ignored[XS_WHY_MAX];
 	int v6, p;
@@ -90,7 +118,7 @@ static int socks_open(struct xs_ike *ike, char *why)
 
 			if (*fd >= 0)
 				continue;
-			*fd = sock_open(v6, ports[p], v6 ? ignored : why);
+			*fd = sock_open(d, v6, ports[p], v6 ? ignored : why);
 			if (*fd < 0 && !v6) {
 				socks_close(ike);
 				return -1;
@@ -99,6 +127,16 @@ static int socks_open(struct xs_ike *ike, char *why)
 				pr_warn("%s: no IPv6 IKE", ignored);
 		}
 	return 0;
+}
+
+int xs_ike_encap_dup(const struct xs_daemon *d, int family, uint16_t port)
+{
+	int fd;
+
+	if (!d->ike || port != IKE_NATT_PORT)
+		return -1;
+	fd = d->ike->fds[sock_index(family == AF_INET6, port)];
+	return fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
 }
 
 int xs_ike_pollfds(const struct xs_daemon *d, int *fds)
@@ -315,7 +353,7 @@ static int core_start(struct xs_daemon *d, char *why)
 {
 	struct xs_ike *ike = d->ike;
 
-	if (socks_open(ike, why))
+	if (socks_open(d, why))
 		return -1;
 	ike->ctx = ike_ctx_new(&ike->ops);
 	if (!ike->ctx)

@@ -69,6 +69,12 @@ int xs_ike_configure(struct xs_daemon *d, struct xs_ike_conf *ic, char *why);
  */
 int xs_ike_check(const struct xs_ike_conf *ic, const char *file, char *why);
 void xs_ike_close(struct xs_daemon *d);
+/*
+ * A duplicate descriptor of IKE's UDP socket of family (AF_INET/AF_INET6)
+ * on port if IKE has one there (4500 only: UDP_ENCAP_ESPINUDP is set on
+ * it, the kernel decapsulates ESP in UDP on it), else -1.
+ */
+int xs_ike_encap_dup(const struct xs_daemon *d, int family, uint16_t port);
 /* The IKE sockets for poll() (fds of -1 are to be skipped); how many. */
 int xs_ike_pollfds(const struct xs_daemon *d, int *fds);
 /* A socket is readable: read and hand to the core what is waiting. */
