@@ -29,7 +29,8 @@ In a QEMU guest with Debian's 6.1 kernel (tests/guest/):
   - packet limits: XFRM enforces them, the daemon follows (dying, dead), the
     policy leaves XFRM and tc-out drops its traffic (no-sa);
   - IKEv2 between the two daemons puts the Child SA into the guest's XFRM
-    (with in, fwd and out policies), traffic flows, `down` removes it.
+    (with in, fwd and out policies), traffic flows, `down` removes it; also
+    as ESP in UDP on IKE's own port 4500 socket.
 """
 import json
 import os
@@ -626,23 +627,28 @@ def test_kernel_sa_lifetimes_from_xfrm(bed):
     assert bed.xfrm() == ("", "")
 
 
-def test_ike_keyed_kernel_backend(bed, tmp_path):
+@pytest.mark.parametrize("encap", [False, True], ids=["esp", "esp-in-udp"])
+def test_ike_keyed_kernel_backend(bed, tmp_path, encap):
     """IKEv2 between the host's xdpsec (afxdp) and the guest's (backend
     kernel): the Child SA lands in the guest's XFRM with its policies,
-    traffic flows both ways, `down` takes it out of XFRM again."""
+    traffic flows both ways, `down` takes it out of XFRM again. With
+    `encap = yes` the Child SA is ESP in UDP on port 4500, which IKE's own
+    socket holds: the kernel decapsulates on that socket (UDP_ENCAP set by
+    IKE) instead of a second one the backend could not bind."""
     from strongswan import swanctl_conf
+    extra = "encap = yes" if encap else ""
     a = ADDR["IP4"]
     inner = f"{a['inner']}/{a['host']}"
     psk = "kernel backend " + secrets.token_hex(8)
     host_conf = tmp_path / "h.conf"
     host_conf.write_text(swanctl_conf("kb", a["gw"], a["guest"], "aes256gcm16-prfsha256-x25519",
                                       "aes256gcm16", a["lan_net"], inner, "gw.example",
-                                      "guest.example", secret=psk))
+                                      "guest.example", secret=psk, conn_extra=extra))
     host_conf.chmod(0o600)
     bed.guest.write("/tmp/kb-ike.conf", "backend = kernel\ninterfaces {\n  wan = eth0\n}\n" +
                     swanctl_conf("kb", a["guest"], a["gw"], "aes256gcm16-prfsha256-x25519",
                                  "aes256gcm16", inner, a["lan_net"], "guest.example",
-                                 "gw.example", secret=psk), mode=0o600)
+                                 "gw.example", secret=psk, conn_extra=extra), mode=0o600)
     try:
         bed.h.cli("load-conf", str(host_conf))
         bed.g("load-conf", "/tmp/kb-ike.conf")
@@ -659,6 +665,8 @@ def test_ike_keyed_kernel_backend(bed, tmp_path):
         spis = sorted(int(x, 16) for x in re.findall(r"proto esp spi (0x[0-9a-f]+)", states))
         assert spis == sorted(int(ch[k], 16) for k in ("spi_in", "spi_out")), states
         assert "aead rfc4106(gcm(aes))" in states and "(288 bits) 128" in states
+        assert states.count("encap type espinudp sport 4500 dport 4500") == (2 if encap else 0)
+        assert ch["encap"] == encap
         assert re.findall(r"dir (\w+)", pols) and sorted(re.findall(r"dir (\w+)", pols)) == \
             ["fwd", "in", "out"], pols
         assert all(s["backend"] == "kernel" for s in bed.gjs("state", "list"))
