@@ -13,12 +13,6 @@
 #include "ike/proposal.h"
 #include "ike/sa.h"
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 static uint8_t *dup_bytes(const uint8_t *p, size_t len)
 {
 	uint8_t *d = malloc(len ? len : 1);
@@ -32,18 +26,14 @@ int ike_init_derive(struct ike_sa *sa, const uint8_t *gir, size_t gir_len)
 {
 	struct xs_buf ni = ike_sa_ni(sa), nr = ike_sa_nr(sa);
 	struct xs_buf g = { gir, gir_len };
-	uint8_t seed[IKE_PRF_MAX_LEN], spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	uint8_t seed[IKE_PRF_MAX_LEN];
 	struct ike_key_lens lens;
-	size_t seed_len = ike_skeyseed(sa->prf, &ni, &nr, &g, seed);
-	int rc = !seed_len;
 
-	put64(spi_i, sa->spi_i);
-	put64(spi_r, sa->spi_r);
-	rc = rc || ike_key_lens(sa->encr, sa->key_bits, sa->integ, &lens) ||
-	     ike_sa_keys_derive(sa->prf, seed, seed_len, &ni, &nr, spi_i,
-				spi_r, &lens, &sa->keys);
-	xs_wipe(seed, sizeof(seed));
-	if (rc)
+	if (ike_key_lens(sa->encr, sa->key_bits, sa->integ, &lens) ||
+	    ike_sa_keys_from_seed(sa->prf, seed,
+				  ike_skeyseed(sa->prf, &ni, &nr, &g, seed),
+				  &ni, &nr, sa->spi_i, sa->spi_r, &lens,
+				  &sa->keys))
 		return -1;
 	return ike_init_sk(sa);
 }

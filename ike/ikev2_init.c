@@ -13,12 +13,6 @@
 
 #define HDR_BYTES sizeof(struct ikev2_hdr)
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 int ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a,
 		  uint8_t out[IKEV2_NATD_HASH_BYTES])
 {
@@ -30,8 +24,8 @@ int ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const struct ike_addr *a,
 
 	if (a->len != 4 && a->len != 16)
 		return -1;
-	put64(spis, spi_i);
-	put64(spis + 8, spi_r);
+	ike_put64(spis, spi_i);
+	ike_put64(spis + 8, spi_r);
 	return xs_sha1(in, 3, out) == IKEV2_NATD_HASH_BYTES ? 0 : -1;
 }
 
@@ -117,19 +111,17 @@ static int derive(const struct ike_init_req *req, const struct ike_msg *msg,
 	struct xs_buf ni = { msg->nonce.ptr, msg->nonce.len };
 	struct xs_buf nr = { req->nonce_r, req->nonce_len };
 	struct xs_buf g = { gir, gir_len };
-	uint8_t seed[IKE_PRF_MAX_LEN], spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	uint8_t seed[IKE_PRF_MAX_LEN];
 	struct ike_key_lens lens;
 	size_t seed_len = ike_skeyseed(sa->prf, &ni, &nr, &g, seed);
-	int rc = !seed_len;
+	int rc;
 
 	xs_wipe(gir, gir_len);
-	put64(spi_i, sa->spi_i);
-	put64(spi_r, sa->spi_r);
-	rc = rc || ike_key_lens(sa->encr, sa->key_bits, sa->integ, &lens) ||
-	     ike_sa_keys_derive(sa->prf, seed, seed_len, &ni, &nr, spi_i,
-				spi_r, &lens, &sa->keys);
-	xs_wipe(seed, sizeof(seed));
+	rc = ike_key_lens(sa->encr, sa->key_bits, sa->integ, &lens);
 	if (rc)
+		xs_wipe(seed, sizeof(seed));
+	if (rc || ike_sa_keys_from_seed(sa->prf, seed, seed_len, &ni, &nr,
+					sa->spi_i, sa->spi_r, &lens, &sa->keys))
 		return ike_fail(err, IKEV2_N_NO_PROPOSAL_CHOSEN,
 				"IKE SA key derivation failed");
 	return 0;

@@ -158,6 +158,12 @@ static inline uint64_t ike_get64(const uint8_t *p)
 	return (uint64_t)ike_get32(p) << 32 | ike_get32(p + 4);
 }
 
+static inline void ike_put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
 /* ikev2_pld.c APIs: */
 __attribute__((format(printf, 3, 4)))
 int ike_fail(struct ike_err *err, uint16_t notify, const char *fmt, ...);

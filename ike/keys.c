@@ -7,6 +7,7 @@
 
 #include "ike/dh.h"
 #include "ike/ikev2.h"
+#include "ike/ikev2_pld.h"
 #include "ike/keys.h"
 
 enum {
@@ -268,6 +269,23 @@ int ike_sa_keys_derive(uint16_t prf, const uint8_t *skeyseed,
 	}
 	xs_wipe(km, sizeof(km));
 	return err;
+}
+
+int ike_sa_keys_from_seed(uint16_t prf, uint8_t *seed, size_t seed_len,
+			  const struct xs_buf *ni, const struct xs_buf *nr,
+			  uint64_t spi_i, uint64_t spi_r,
+			  const struct ike_key_lens *lens,
+			  struct ike_sa_keys *out)
+{
+	uint8_t si[IKE_SPI_LEN], sr[IKE_SPI_LEN];
+	int rc;
+
+	ike_put64(si, spi_i);
+	ike_put64(sr, spi_r);
+	rc = !seed_len || ike_sa_keys_derive(prf, seed, seed_len, ni, nr, si,
+					     sr, lens, out);
+	xs_wipe(seed, IKE_PRF_MAX_LEN);
+	return rc ? -1 : 0;
 }
 
 void ike_sa_keys_wipe(struct ike_sa_keys *k)

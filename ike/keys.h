@@ -102,6 +102,15 @@ int ike_sa_keys_derive(uint16_t prf, const uint8_t *skeyseed,
 		       const uint8_t spi_r[IKE_SPI_LEN],
 		       const struct ike_key_lens *lens,
 		       struct ike_sa_keys *out);
+/*
+ * The same for an IKE SA's SPIs, from a SKEYSEED of seed_len bytes (0: it
+ * failed), which it wipes (IKE_PRF_MAX_LEN bytes); 0 on success.
+ */
+int ike_sa_keys_from_seed(uint16_t prf, uint8_t *seed, size_t seed_len,
+			  const struct xs_buf *ni, const struct xs_buf *nr,
+			  uint64_t spi_i, uint64_t spi_r,
+			  const struct ike_key_lens *lens,
+			  struct ike_sa_keys *out);
 void ike_sa_keys_wipe(struct ike_sa_keys *k);
 
 /*

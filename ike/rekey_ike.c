@@ -16,12 +16,6 @@
 #include "ike/lifetime.h"
 #include "ike/proposal.h"
 
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* Our IKE proposals with spi (ours, of the new SA) in each. */
 static void our_proposals(const struct ike_conn_cfg *conn, uint64_t spi,
 			  struct ike_sa_pld *out)
@@ -29,7 +23,7 @@ static void our_proposals(const struct ike_conn_cfg *conn, uint64_t spi,
 	*out = conn->proposals;
 	for (uint16_t i = 0; i < out->nprops; i++) {
 		out->props[i].spi_size = IKEV2_SPI_BYTES_IKE;
-		put64(out->props[i].spi, spi);
+		ike_put64(out->props[i].spi, spi);
 	}
 }
 
@@ -58,18 +52,16 @@ static int derive(const struct ike_sa *old, struct ike_sa *n,
 		  const struct xs_buf *nr)
 {
 	struct xs_buf g = { gir, gir_len };
-	uint8_t seed[IKE_PRF_MAX_LEN], spi_i[IKE_SPI_LEN], spi_r[IKE_SPI_LEN];
+	uint8_t seed[IKE_PRF_MAX_LEN];
 	struct ike_key_lens lens;
-	size_t seed_len = ike_skeyseed_rekey(&old->keys, &g, ni, nr, seed);
-	int rc = !seed_len;
 
-	put64(spi_i, n->spi_i);
-	put64(spi_r, n->spi_r);
-	rc = rc || ike_key_lens(n->encr, n->key_bits, n->integ, &lens) ||
-	     ike_sa_keys_derive(n->prf, seed, seed_len, ni, nr, spi_i, spi_r,
-				&lens, &n->keys);
-	xs_wipe(seed, sizeof(seed));
-	return rc || ike_init_sk(n);
+	if (ike_key_lens(n->encr, n->key_bits, n->integ, &lens) ||
+	    ike_sa_keys_from_seed(n->prf, seed,
+				  ike_skeyseed_rekey(&old->keys, &g, ni, nr,
+						     seed),
+				  ni, nr, n->spi_i, n->spi_r, &lens, &n->keys))
+		return -1;
+	return ike_init_sk(n);
 }
 
 void ike_rekey_ike_schedule(struct ike_sa *sa, uint64_t now)
@@ -285,7 +277,7 @@ static struct ike_sa *ike_answer(struct ike_sa *sa, const struct ike_msg *m,
 		return NULL;
 	}
 	n->spi_i = ike_get64(chosen.props[0].spi);
-	put64(chosen.props[0].spi, n->spi_r);
+	ike_put64(chosen.props[0].spi, n->spi_r);
 	ike_buf_init_inner(b);
 	rc = take_xforms(n, &chosen) || ike_add_sa(b, &chosen) ||
 	     ike_ccsa_add_nonce_ke(&tmp, n->group, b);
