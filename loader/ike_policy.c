@@ -226,6 +226,14 @@ static int pair_policies(struct xs_daemon *d, const struct xs_ike_pol_tmpl *t,
 	return 0;
 }
 
+/* A local and a remote selector that make policies: one family, and
+ * protocols that agree. */
+static bool pair_usable(const struct ike_ts *l, const struct ike_ts *r)
+{
+	return xs_ike_ts_family(l) && xs_ike_ts_family(l) == xs_ike_ts_family(r) &&
+	       xs_ike_pair_proto(l, r) >= 0;
+}
+
 int xs_ike_ts_policies(const struct ike_ts_pld *lts, const struct ike_ts_pld *rts)
 {
 	struct xs_ike_pfx lp[XS_IKE_TS_PREFIXES_MAX], rp[XS_IKE_TS_PREFIXES_MAX];
@@ -235,8 +243,7 @@ int xs_ike_ts_policies(const struct ike_ts_pld *lts, const struct ike_ts_pld *rt
 		for (j = 0; j < rts->num; j++) {
 			const struct ike_ts *l = &lts->ts[i], *r = &rts->ts[j];
 
-			if (!xs_ike_ts_family(l) || xs_ike_ts_family(l) != xs_ike_ts_family(r) ||
-			    xs_ike_pair_proto(l, r) < 0)
+			if (!pair_usable(l, r))
 				continue;
 			nl = xs_ike_range_prefixes(l, lp);
 			nr = xs_ike_range_prefixes(r, rp);
@@ -257,10 +264,7 @@ int xs_ike_ts_policies_add(struct xs_daemon *d, const struct xs_ike_pol_tmpl *t,
 		for (j = 0; j < rts->num; j++) {
 			const struct ike_ts *l = &lts->ts[i], *r = &rts->ts[j];
 
-			if (!xs_ike_ts_family(l) || xs_ike_ts_family(l) != xs_ike_ts_family(r) ||
-			    xs_ike_pair_proto(l, r) < 0)
-				continue;
-			if (pair_policies(d, t, l, r, why))
+			if (pair_usable(l, r) && pair_policies(d, t, l, r, why))
 				return -1;
 		}
 	return 0;
