@@ -137,6 +137,10 @@ void xs_sai_insert(struct xs_daemon *d, uint32_t slot);
 void xs_sai_remove(struct xs_daemon *d, uint32_t slot);
 /* The lowest slot with no SA and an empty entry, or XS_SA_NONE. */
 uint32_t xs_sai_free_slot(struct xs_daemon *d);
+/* The first slot from `from` on that holds an SA, or XS_SA_NONE. */
+uint32_t xs_sai_next(const struct xs_daemon *d, uint32_t from);
+/* Does an SA of proto use spi (any destination)? */
+bool xs_sad_spi_used(const struct xs_daemon *d, uint8_t proto, uint32_t spi);
 /* Does slot's SA fit PROTECT policy p's template (SPI spi, 0: any)? */
 bool xs_sai_tmpl_match(const struct xs_daemon *d, uint32_t slot,
 		       const struct xs_spd_policy *p, uint32_t spi);

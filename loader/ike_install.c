@@ -276,12 +276,8 @@ void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 
 static bool spi_used(const struct xs_daemon *d, uint8_t proto, uint32_t spi)
 {
-	uint32_t s;
-
-	for (s = 0; s < d->sad_slots; s++)
-		if (d->sas[s].order && d->sad[s].spi == spi && d->sad[s].proto == proto)
-			return true;
-	return child_find(d->ike, proto, spi) != NULL;
+	return xs_sad_spi_used(d, proto, spi) ||
+	       child_find(d->ike, proto, spi) != NULL;
 }
 
 int xs_ike_spi_alloc(void *user, uint8_t proto, uint32_t *spi)

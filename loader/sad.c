@@ -187,9 +187,8 @@ void xs_sad_flush(struct xs_daemon *d)
 {
 	uint32_t s;
 
-	for (s = 0; s < d->sad_slots; s++)
-		if (d->sas[s].order)
-			remove_slot(d, s);
+	for (s = xs_sai_next(d, 0); s != XS_SA_NONE; s = xs_sai_next(d, s + 1))
+		remove_slot(d, s);
 	xs_spd_relink(d);
 }
 
@@ -205,11 +204,11 @@ void xs_sad_tick(struct xs_daemon *d)
 
 	if (xs_kernel_tick(d))	/* kernel SAs: counters and limits from XFRM */
 		changed = true;
-	for (s = 0; s < d->sad_slots; s++) {
+	for (s = xs_sai_next(d, 0); s != XS_SA_NONE; s = xs_sai_next(d, s + 1)) {
 		struct xs_sad_entry *e = &d->sad[s];
 		uint8_t st = e->state;
 
-		if (!d->sas[s].order || st == XS_SA_DEAD)
+		if (st == XS_SA_DEAD)
 			continue;
 		if (e->hard_add_sec && now >= e->add_time + e->hard_add_sec)
 			st = XS_SA_DEAD;

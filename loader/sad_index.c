@@ -3,7 +3,7 @@
  * The daemon's indexes over its SAD slots (loader/sad.c), so that an SA
  * install or removal costs the same with 10 SAs or 60000:
  *
- *   id     (spi, proto, family, dst) -> slot: state lookups, duplicates;
+ *   id     (spi, proto) -> slots: state lookups, duplicates, free SPIs;
  *   reqid  (dir, proto, reqid) -> slots: templates with a reqid;
  *   addr   (dir, proto, family, src, dst) -> slots: templates by address;
  *   used   a bitmap of the slots holding an SA, for the lowest free slot.
@@ -43,10 +43,8 @@ static uint32_t hash_of(int idx, const struct xs_sad_entry *e, uint8_t dir)
 {
 	uint32_t h = mix(2166136261u, &e->proto, 1);
 
-	if (idx == IDX_ID) {
-		h = mix(h, (const uint8_t *)&e->spi, 4);
-		return mix(mix(h, &e->family, 1), e->dst, 16);
-	}
+	if (idx == IDX_ID)
+		return mix(h, (const uint8_t *)&e->spi, 4);
 	h = mix(h, &dir, 1);
 	if (idx == IDX_REQID)
 		return mix(h, (const uint8_t *)&e->reqid, 4);
@@ -139,6 +137,19 @@ uint32_t xs_sad_count(const struct xs_daemon *d)
 	return d->sai->nused;
 }
 
+uint32_t xs_sai_next(const struct xs_daemon *d, uint32_t from)
+{
+	uint32_t w = from / 64, words = (d->sad_slots + 63) / 64;
+	uint64_t bits;
+
+	if (from >= d->sad_slots)
+		return XS_SA_NONE;
+	bits = d->sai->used[w] & (~0ull << (from % 64));
+	while (!bits && ++w < words)
+		bits = d->sai->used[w];
+	return bits ? w * 64 + (uint32_t)__builtin_ctzll(bits) : XS_SA_NONE;
+}
+
 /* The lowest slot with no SA whose entry is empty, or XS_SA_NONE. */
 uint32_t xs_sai_free_slot(struct xs_daemon *d)
 {
@@ -158,6 +169,18 @@ uint32_t xs_sai_free_slot(struct xs_daemon *d)
 		}
 	}
 	return XS_SA_NONE;
+}
+
+bool xs_sad_spi_used(const struct xs_daemon *d, uint8_t proto, uint32_t spi)
+{
+	struct xs_sad_index *x = d->sai;
+	struct xs_sad_entry k = { .spi = spi, .proto = proto };
+	uint32_t s;
+
+	for (s = *bucket(x, IDX_ID, &k, 0); s != XS_SA_NONE; s = x->next[IDX_ID][s])
+		if (d->sad[s].spi == spi && d->sad[s].proto == proto)
+			return true;
+	return false;
 }
 
 uint32_t xs_sad_find(const struct xs_daemon *d, const struct xs_sa_id *id)
@@ -209,16 +232,11 @@ static bool better(const struct xs_daemon *d, uint32_t s, uint32_t best)
 static uint32_t scan_all(const struct xs_daemon *d,
 			 const struct xs_spd_policy *p, uint32_t spi)
 {
-	const struct xs_sad_index *x = d->sai;
-	uint32_t w, s, best = XS_SA_NONE, words = (d->sad_slots + 63) / 64;
-	uint64_t bits;
+	uint32_t s, best = XS_SA_NONE;
 
-	for (w = 0; w < words; w++)
-		for (bits = x->used[w]; bits; bits &= bits - 1) {
-			s = w * 64 + (uint32_t)__builtin_ctzll(bits);
-			if (xs_sai_tmpl_match(d, s, p, spi) && better(d, s, best))
-				best = s;
-		}
+	for (s = xs_sai_next(d, 0); s != XS_SA_NONE; s = xs_sai_next(d, s + 1))
+		if (xs_sai_tmpl_match(d, s, p, spi) && better(d, s, best))
+			best = s;
 	return best;
 }
 
