@@ -308,12 +308,12 @@ def test_rekey_by_bytes(rig):
     limits = {s["dir"]: s["limit"] for s in d.js("state", "list")}
     for lim in limits.values():
         # the core's soft limit, jittered down by up to 10% (ike/lifetime.h)
-        # so that both ends do not rekey at once; the hard one as configured
+        # so that both ends do not rekey at once (the draw itself is checked
+        # deterministically in tests/unit/test_ike_lifetime.c); the hard one
+        # as configured
         assert 270000 <= lim["byte-soft"] <= 300000 and lim["byte-hard"] == 100000000, lim
         # no ESN: rekey 2^22 packets before the 32-bit sequence number wraps
         assert (lim["packet-soft"], lim["packet-hard"]) == (2**32 - 1 - 2**22, 2**32 - 1), lim
-    # jittered: 300000 exactly only once in 30001 draws
-    assert limits["out"]["byte-soft"] < 300000, "no jitter"
     tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5007, nbytes=500000)
     (sa,) = wait_for(lambda: (s := d.installed()) and s[0]["child_sas"][0]["spi_in"] != first
                      and s, timeout=10, what="a rekey after 300000 bytes")
