@@ -127,10 +127,13 @@ static size_t make_runs(struct compiler *cc, const size_t *sorted, size_t n,
 	return nr;
 }
 
-/* The ranked policies whose prefix contains r's (r's ancestors and r). */
+/*
+ * The ranked policies whose prefix contains r's (r's ancestors and r);
+ * has_len[l]: some run has length l (no other length can hold one).
+ */
 static size_t ancestors(struct compiler *cc, const size_t *sorted,
 			const struct run *runs, size_t nr, const struct run *r,
-			size_t *list)
+			const bool *has_len, size_t *list)
 {
 	struct run key;
 	__u8 addr[16];
@@ -140,6 +143,8 @@ static size_t ancestors(struct compiler *cc, const size_t *sorted,
 	for (len = 0; len <= r->len; len++) {
 		const struct run *a;
 
+		if (!has_len[len])
+			continue;
 		memcpy(addr, r->addr, sizeof(addr));
 		mask_addr(addr, len);
 		key.addr = addr;
@@ -177,6 +182,7 @@ static int level_lists(struct compiler *cc, const size_t *idx, size_t n,
 {
 	struct level lv = { .scope = scope };
 	struct sort_ctx sc = { cc, f };
+	bool has_len[129] = { false };
 	size_t *sorted = malloc(n * sizeof(*sorted));
 	size_t *list = malloc(n * sizeof(*list));
 	struct run *runs = malloc(n * sizeof(*runs));
@@ -188,6 +194,8 @@ static int level_lists(struct compiler *cc, const size_t *idx, size_t n,
 	memcpy(sorted, idx, n * sizeof(*sorted));
 	qsort_r(sorted, n, sizeof(*sorted), by_prefix_rank, &sc);
 	nr = make_runs(cc, sorted, n, f, runs);
+	for (i = 0; i < nr; i++)
+		has_len[runs[i].len] = true;
 	choose_lens(runs, nr, lens);
 	lv.hashed = !lens->trie;
 	lv.to = lv.hashed ? &cc->out->hash :
@@ -195,8 +203,8 @@ static int level_lists(struct compiler *cc, const size_t *idx, size_t n,
 	ret = 0;
 	for (i = 0; i < nr && !ret; i++)
 		ret = emit(cc, &runs[i], list,
-			   ancestors(cc, sorted, runs, nr, &runs[i], list),
-			   &lv);
+			   ancestors(cc, sorted, runs, nr, &runs[i], has_len,
+				     list), &lv);
 out:
 	free(sorted);
 	free(list);
