@@ -11,16 +11,24 @@ x509ca, private), run/ (bind-mounted over /run in charon's private mount
 namespace, for its hard-coded pid file and the VICI socket) and charon.log.
 Readiness is polled on the VICI socket; stop() sends SIGTERM, then SIGKILL,
 and is safe to call twice. Pki makes a CA and host certificates with the
-openssl command line for certificate authentication.
+python3-cryptography for certificate authentication (RSA, ECDSA P-256 and
+P-384, Ed25519; expired ones too); signature_authentication() turns
+charon's RFC 7427 support on and off (strongswan.conf, --reload-settings).
 
 kernel-libipsec quirks a test must live with: ESP always in UDP 4500,
 tunnel mode only, no ESN, a 1400-byte MTU on its TUN device ipsec0.
 """
+import datetime
 import os
 import re
 import signal
 import subprocess
 import textwrap
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from netns import wait_for
 
@@ -36,6 +44,7 @@ STRONGSWAN_CONF = """charon {{
   routing_table = 220
   routing_table_prio = 220
   retransmit_tries = {tries}
+  signature_authentication = {sigauth}
   retransmit_timeout = 1.0
   retransmit_base = 1.4
   plugins {{
@@ -68,11 +77,22 @@ class Charon:
         self.tries = retransmit_tries
         for sub in ("run", "swanctl/x509", "swanctl/x509ca", "swanctl/private"):
             os.makedirs(os.path.join(self.d, sub), exist_ok=True)
-        with open(os.path.join(self.d, "strongswan.conf"), "w") as f:
-            f.write(STRONGSWAN_CONF.format(d=self.d, plugins=PLUGINS, tries=self.tries))
+        self._write_conf("yes")
         self.env = dict(os.environ, STRONGSWAN_CONF=os.path.join(self.d, "strongswan.conf"),
                         SWANCTL_DIR=os.path.join(self.d, "swanctl"))
         self.uri = f"unix://{self.d}/run/charon.vici"
+
+    def _write_conf(self, sigauth):
+        with open(os.path.join(self.d, "strongswan.conf"), "w") as f:
+            f.write(STRONGSWAN_CONF.format(d=self.d, plugins=PLUGINS, tries=self.tries,
+                                           sigauth=sigauth))
+
+    def signature_authentication(self, on):
+        """RFC 7427 for the IKE SAs charon makes from now on: with it off
+        charon sends no SIGNATURE_HASH_ALGORITHMS and signs with the
+        classic methods (RSA 1, ECDSA 9-11)."""
+        self._write_conf("yes" if on else "no")
+        self.swanctl("--reload-settings")
 
     def start(self, timeout=20):
         self.proc = self.ns.popen(
@@ -234,24 +254,35 @@ def swanctl_conf(name, local, remote, proposals, esp_proposals, local_ts, remote
 
 
 class Pki:
-    """A CA and host certificates (ECDSA P-256 unless rsa) made with the
-    openssl command line, files under workdir: ca.pem, HOST.pem, HOST.key."""
+    """A CA and host certificates made with python3-cryptography, files
+    under workdir: ca.pem, HOST.pem, HOST.key (PKCS#8, what both charon's
+    pkcs8 plugin and OpenSSL read). Key kinds: rsa (2048), p256, p384,
+    ed25519; the CA's is kind, each host's its own."""
 
-    def __init__(self, workdir, rsa=False):
+    def __init__(self, workdir, kind="p256", name="Test CA"):
         self.d = str(workdir)
         os.makedirs(self.d, exist_ok=True)
-        self.newkey = ["-newkey", "rsa:2048"] if rsa else \
-            ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
         self.ca_cert = os.path.join(self.d, "ca.pem")
-        self.ca_key = os.path.join(self.d, "ca.key")
-        self._openssl("req", "-x509", *self.newkey, "-nodes", "-keyout", self.ca_key,
-                      "-out", self.ca_cert, "-days", "30", "-subj", "/C=CH/O=xdpsec test/CN=Test CA",
-                      "-addext", "basicConstraints=critical,CA:TRUE",
-                      "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self.ca_key = new_key(kind)
+        self.ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CH"),
+                                  x509.NameAttribute(NameOID.ORGANIZATION_NAME, "xdpsec test"),
+                                  x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        b = (x509.CertificateBuilder().subject_name(self.ca_name).issuer_name(self.ca_name)
+             .public_key(self.ca_key.public_key()).serial_number(x509.random_serial_number())
+             .not_valid_before(now - datetime.timedelta(days=1))
+             .not_valid_after(now + datetime.timedelta(days=30))
+             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+             .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
+                                          False, False), critical=True)
+             .add_extension(x509.SubjectKeyIdentifier.from_public_key(
+                 self.ca_key.public_key()), critical=False))
+        self._write(self.ca_cert, b.sign(self.ca_key, _digest(self.ca_key)))
 
-    def _openssl(self, *args):
-        r = subprocess.run(["openssl", *args], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
+    @staticmethod
+    def _write(path, cert):
+        with open(path, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
 
     def cert(self, host):
         return os.path.join(self.d, host + ".pem")
@@ -259,21 +290,43 @@ class Pki:
     def key(self, host):
         return os.path.join(self.d, host + ".key")
 
-    def issue(self, host, san):
-        """A certificate for CN=host with subjectAltName san (e.g.
-        "DNS:moon.example"); returns its subject DN in strongSwan's form."""
-        csr = os.path.join(self.d, host + ".csr")
-        ext = os.path.join(self.d, host + ".ext")
-        with open(ext, "w") as f:
-            f.write(f"subjectAltName={san}\nkeyUsage=critical,digitalSignature\n"
-                    "extendedKeyUsage=serverAuth,clientAuth\n")
-        self._openssl("req", "-new", *self.newkey, "-nodes", "-keyout", self.key(host),
-                      "-out", csr, "-subj", f"/C=CH/O=xdpsec test/CN={host}")
-        self._openssl("x509", "-req", "-in", csr, "-CA", self.ca_cert, "-CAkey", self.ca_key,
-                      "-CAcreateserial", "-out", self.cert(host), "-days", "30",
-                      "-extfile", ext)
-        # PKCS#8 keys: what both charon's pkcs8 plugin and OpenSSL read
-        self._openssl("pkcs8", "-topk8", "-nocrypt", "-in", self.key(host),
-                      "-out", self.key(host) + ".p8")
-        os.replace(self.key(host) + ".p8", self.key(host))
+    def issue(self, host, san, kind="p256", expired=False):
+        """A certificate for CN=host with a dNSName subjectAltName san (e.g.
+        "moon.example"), valid for 30 days from yesterday, or expired
+        yesterday; returns its subject DN in strongSwan's form."""
+        key = new_key(kind)
+        now = datetime.datetime.now(datetime.timezone.utc)
+        start = now - datetime.timedelta(days=31 if expired else 1)
+        subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CH"),
+                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "xdpsec test"),
+                             x509.NameAttribute(NameOID.COMMON_NAME, host)])
+        b = (x509.CertificateBuilder().subject_name(subject).issuer_name(self.ca_name)
+             .public_key(key.public_key()).serial_number(x509.random_serial_number())
+             .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=30))
+             .add_extension(x509.SubjectAlternativeName([x509.DNSName(san)]), critical=False)
+             .add_extension(x509.KeyUsage(True, False, False, False, False, False, False,
+                                          False, False), critical=True)
+             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
+                                                   ExtendedKeyUsageOID.CLIENT_AUTH]),
+                            critical=False)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                 self.ca_key.public_key()), critical=False))
+        self._write(self.cert(host), b.sign(self.ca_key, _digest(self.ca_key)))
+        with open(self.key(host), "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM,
+                                      serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
         return f"C=CH, O=xdpsec test, CN={host}"
+
+
+def new_key(kind):
+    if kind == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if kind == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    return ec.generate_private_key({"p256": ec.SECP256R1(), "p384": ec.SECP384R1()}[kind])
+
+
+def _digest(key):
+    """The hash a CA of this key signs with (Ed25519: none, PureEdDSA)."""
+    return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()

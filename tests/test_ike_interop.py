@@ -16,7 +16,10 @@ proposals below run as IKE and ESP proposals alike, PSK both ways:
     SA and no policy in xdpsec's maps;
   - wrong PSK, no common proposal, unacceptable traffic selectors: the
     failure is logged in the peer's terms and nothing is installed;
-  - certificates (ECDSA P-256 and RSA, a CA made with openssl) both ways;
+  - certificates both ways with every proposal, the ends' keys rotating
+    through RSA 2048, ECDSA P-256 and P-384, Ed25519, RFC 7427 and the
+    classic methods (charon's log names each signature); a certificate of
+    another CA, an expired one: AUTHENTICATION_FAILED, nothing installed;
   - start_action = trap; Child SA rekeys by either side and an IKE SA
     rekey under traffic both ways without a lost datagram; rekey_bytes;
     IPv6 outer; TS ranges and protocols; load-conf keeping unchanged
@@ -260,41 +263,133 @@ def test_ipv6_outer_with_both_lan_families(rig):
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
 
 
-@pytest.fixture(scope="module", params=["ecdsa", "rsa"])
-def pki(request, rig, tmp_path_factory):
-    """A CA, moon (xdpsec) and sun (charon) certificates with their FQDNs
-    as subjectAltName; charon gets its own and the CA in swanctl/."""
+KINDS = ("rsa", "p256", "p384", "ed25519")
+# what charon's log names the signature of each key kind: RFC 7427 Digital
+# Signature (method 14) schemes, and the classic methods (1, 9, 10)
+CHARON_SCHEME = {"rsa": "RSA_EMSA_PKCS1_SHA2_256", "p256": "ECDSA_WITH_SHA256_DER",
+                 "p384": "ECDSA_WITH_SHA384_DER", "ed25519": "ED25519"}
+CHARON_CLASSIC = {"rsa": "RSA signature", "p256": "ECDSA-256 signature",
+                  "p384": "ECDSA-384 signature"}
+# proposal, initiator, moon's (xdpsec's) key, sun's (charon's) key, whether
+# charon speaks RFC 7427; the key kinds rotate so each end has each kind,
+# and two cases sign with the classic methods on the wire (Ed25519 has none)
+CERT_CASES = [
+    (PROPOSALS[0], "xdpsec", "rsa", "p256", True),
+    (PROPOSALS[0], "charon", "p256", "rsa", False),
+    (PROPOSALS[1], "xdpsec", "p384", "ed25519", True),
+    (PROPOSALS[1], "charon", "ed25519", "p384", True),
+    (PROPOSALS[2], "xdpsec", "rsa", "p384", False),
+    (PROPOSALS[2], "charon", "p384", "rsa", True),
+    (PROPOSALS[3], "xdpsec", "ed25519", "rsa", True),
+    (PROPOSALS[3], "charon", "p256", "ed25519", True),
+]
+
+
+@pytest.fixture(scope="module")
+def pki(rig, tmp_path_factory):
+    """A CA (RSA) with moon (xdpsec) and sun (charon) certificates of every
+    key kind, their FQDNs as subjectAltName, an expired one of each, and
+    another CA (ECDSA P-256, the same name) with its own moon and sun;
+    charon gets all of its own and the first CA in swanctl/."""
     t, d, c = rig
-    p = Pki(tmp_path_factory.mktemp("pki-" + request.param), rsa=request.param == "rsa")
-    p.issue("moon", "DNS:" + A_ID)
-    p.issue("sun", "DNS:" + B_ID)
-    c.install_pki(p, "sun")
+    p = Pki(tmp_path_factory.mktemp("pki"), kind="rsa")
+    other = Pki(tmp_path_factory.mktemp("pki-other"), kind="p256")
+    for kind in KINDS:
+        p.issue("moon-" + kind, A_ID, kind)
+        p.issue("sun-" + kind, B_ID, kind)
+        c.install_pki(p, "sun-" + kind)
+    for host, san in (("moon", A_ID), ("sun", B_ID)):
+        p.issue(host + "-expired", san, "p256", expired=True)
+        other.issue(host + "-other", san, "p256")
+    c.install_pki(p, "sun-expired")
+    for src in (other.cert("sun-other"), other.key("sun-other")):
+        sub = "x509" if src.endswith(".pem") else "private"
+        with open(src, "rb") as fi, open(os.path.join(c.d, "swanctl", sub,
+                                                     os.path.basename(src)), "wb") as fo:
+            fo.write(fi.read())
+    p.other = other
     return p
 
 
-def cert_confs(pki):
-    return dict(a_auth="pubkey", a_secret=None, a_local_cert=pki.cert("moon"),
-                a_local_key=pki.key("moon"), a_remote_ca=pki.ca_cert,
-                b_auth="pubkey", b_secret=None, b_local_cert="sun.pem", b_remote_ca="ca.pem")
+def cert_confs(pki, moon, sun):
+    """confs() keywords for certificates: moon's files by path (from pki, or
+    the other CA's for "moon-other"), sun's by name in charon's swanctl/."""
+    src = pki.other if moon.endswith("-other") else pki
+    return dict(a_auth="pubkey", a_secret=None, a_local_cert=src.cert(moon),
+                a_local_key=src.key(moon), a_remote_ca=pki.ca_cert,
+                b_auth="pubkey", b_secret=None, b_local_cert=sun + ".pem",
+                b_remote_ca="ca.pem")
 
 
-@pytest.mark.parametrize("initiator", ["xdpsec", "charon"])
-def test_certificates(rig, pki, initiator):
-    """Certificate authentication (ECDSA P-256 or RSA 2048, one CA) both ways."""
+def charon_auth_lines(c, mark):
+    """charon's "authentication of ... successful" lines since mark."""
+    return [ln.split("] ", 1)[-1] for ln in c.log()[mark:].splitlines()
+            if "authentication of '" in ln]
+
+
+@pytest.mark.parametrize("prop,initiator,moon,sun,rfc7427", CERT_CASES,
+                         ids=[f"{c[1]}-{c[0].split('-')[-1]}-{c[2]}-{c[3]}"
+                              f"{'' if c[4] else '-classic'}" for c in CERT_CASES])
+def test_certificates(rig, pki, prop, initiator, moon, sun, rfc7427):
+    """Certificate authentication with each proposal both ways; charon's log
+    says which signature each end made and the other verified."""
     t, d, c = rig
-    prop = PROPOSALS[0]
-    load_both(rig, prop, **cert_confs(pki))
+    c.signature_authentication(rfc7427)
+    try:
+        load_both(rig, prop, **cert_confs(pki, "moon-" + moon, "sun-" + sun))
+        mark = len(c.log())
+        if initiator == "xdpsec":
+            d.cli("up", "gw")
+        else:
+            c.initiate("net")
+        check_tunnel(rig, prop, initiator == "xdpsec")
+        names = CHARON_SCHEME if rfc7427 else CHARON_CLASSIC
+        lines = charon_auth_lines(c, mark)
+        assert f"authentication of '{A_ID}' with {names[moon]} successful" in lines, lines
+        assert f"authentication of '{B_ID}' (myself) with {names[sun]} successful" in lines, \
+            lines
+        d.cli("down", "gw")
+        wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+    finally:
+        c.signature_authentication(True)
+
+
+# initiator, moon's and sun's certificates, who refuses whose, and what
+# xdpsec and charon log
+CERT_FAILURES = [
+    ("xdpsec", "moon-other", "sun-p256",
+     "IKE_AUTH failed: peer says authentication-failed", "no trusted"),
+    ("xdpsec", "moon-p256", "sun-expired",
+     "CN=sun-expired' expired", "INFORMATIONAL request 2 [ N(AUTH_FAILED) ]"),
+    ("charon", "moon-p256", "sun-other",
+     "CN=sun-other' issuer unknown (no configured CA)",
+     "received AUTHENTICATION_FAILED notify error"),
+    ("charon", "moon-expired", "sun-p256", None, "not valid"),
+]
+
+
+@pytest.mark.parametrize("initiator,moon,sun,ours,theirs", CERT_FAILURES,
+                         ids=["xdpsec-other-ca", "xdpsec-expired", "charon-other-ca",
+                              "charon-expired"])
+def test_certificate_failures(rig, pki, initiator, moon, sun, ours, theirs):
+    """A certificate from another CA, an expired one: the IKE_AUTH fails in
+    the peer's terms, nothing is installed on either side."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[1], **cert_confs(pki, moon, sun))
+    mark, cmark = len(d.log()), len(c.log())
+    before = d.js("status")["ike"]["sa_failed"]
     if initiator == "xdpsec":
         d.cli("up", "gw")
     else:
-        c.initiate("net")
-    (sa,) = wait_for(d.installed, timeout=15, what="xdpsec's SAs")
-    assert (sa["local_id"], sa["remote_id"]) == (A_ID, B_ID)
-    assert sa["initiator"] == (initiator == "xdpsec")
-    assert t.lanA.ping(t["LANB_IP4"], count=2) and t.lanB.ping(t["LANA_IP4"], count=2)
-    tcp_transfer(t.lanA, t.lanB, t["LANB_IP4"], port=5006, nbytes=100000)
-    d.cli("down", "gw")
-    wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+        c.initiate("net", timeout=5, check=False)
+    if ours:
+        wait_for(lambda: ours in d.log()[mark:], timeout=15, what=f"'{ours}' in xdpsec's log")
+    wait_for(lambda: theirs in c.log()[cmark:], timeout=15, what=f"'{theirs}' in charon's log")
+    wait_for(lambda: d.js("status")["ike"]["sa_failed"] > before, timeout=10,
+             what="xdpsec counting the failed IKE SA")
+    assert d.js("status")["sas"] == 0 and not d.protect()
+    assert all(not s["child_sas"] for s in d.sas())
+    assert all(not s["children"] for s in c.list_sas())
 
 
 def test_rekey_by_bytes(rig):
