@@ -23,7 +23,7 @@
 enum { IDX_ID, IDX_REQID, IDX_ADDR, IDX_N };
 
 struct xs_sad_index {
-	uint32_t nb;			/* buckets per index, a power of 2 */
+	uint32_t nb;			/* buckets per index, power of 2 */
 	uint32_t *head[IDX_N], *next[IDX_N];
 	uint64_t *used;
 	uint32_t nused;
@@ -56,6 +56,11 @@ static uint32_t *bucket(struct xs_sad_index *x, int idx,
 			const struct xs_sad_entry *e, uint8_t dir)
 {
 	return &x->head[idx][hash_of(idx, e, dir) & (x->nb - 1)];
+}
+
+static uint32_t next(const struct xs_sad_index *x, int idx, uint32_t s)
+{
+	return x->next[idx][s];
 }
 
 int xs_sai_init(struct xs_daemon *d)
@@ -155,13 +160,13 @@ uint32_t xs_sai_free_slot(struct xs_daemon *d)
 {
 	struct xs_sad_index *x = d->sai;
 	uint32_t w, s, words = (d->sad_slots + 63) / 64;
-	uint64_t freebits;
+	uint64_t avail;
 
 	while (x->free_hint < words && !~x->used[x->free_hint])
 		x->free_hint++;
 	for (w = x->free_hint; w < words; w++) {
-		for (freebits = ~x->used[w]; freebits; freebits &= freebits - 1) {
-			s = w * 64 + (uint32_t)__builtin_ctzll(freebits);
+		for (avail = ~x->used[w]; avail; avail &= avail - 1) {
+			s = w * 64 + (uint32_t)__builtin_ctzll(avail);
 			if (s >= d->sad_slots)
 				return XS_SA_NONE;
 			if (d->sad[s].state == XS_SA_EMPTY)
@@ -177,7 +182,8 @@ bool xs_sad_spi_used(const struct xs_daemon *d, uint8_t proto, uint32_t spi)
 	struct xs_sad_entry k = { .spi = spi, .proto = proto };
 	uint32_t s;
 
-	for (s = *bucket(x, IDX_ID, &k, 0); s != XS_SA_NONE; s = x->next[IDX_ID][s])
+	for (s = *bucket(x, IDX_ID, &k, 0); s != XS_SA_NONE;
+	     s = next(x, IDX_ID, s))
 		if (d->sad[s].spi == spi && d->sad[s].proto == proto)
 			return true;
 	return false;
@@ -186,13 +192,12 @@ bool xs_sad_spi_used(const struct xs_daemon *d, uint8_t proto, uint32_t spi)
 uint32_t xs_sad_find(const struct xs_daemon *d, const struct xs_sa_id *id)
 {
 	struct xs_sad_index *x = d->sai;
-	struct xs_sad_entry k = { .spi = id->spi, .proto = id->proto,
-				  .family = id->family };
+	struct xs_sad_entry k = { .spi = id->spi, .proto = id->proto };
 	const struct xs_sad_entry *e;
 	uint32_t s;
 
-	memcpy(k.dst, id->dst, 16);
-	for (s = *bucket(x, IDX_ID, &k, 0); s != XS_SA_NONE; s = x->next[IDX_ID][s]) {
+	for (s = *bucket(x, IDX_ID, &k, 0); s != XS_SA_NONE;
+	     s = next(x, IDX_ID, s)) {
 		e = &d->sad[s];
 		if (e->spi == id->spi && e->proto == id->proto &&
 		    e->family == id->family && !memcmp(e->dst, id->dst, 16) &&
@@ -218,7 +223,8 @@ bool xs_sai_tmpl_match(const struct xs_daemon *d, uint32_t slot,
 	if (p->reqid)
 		return e->reqid == p->reqid;
 	return !p->tmpl_family ||
-	       (e->family == p->tmpl_family && !memcmp(e->src, p->tmpl_src, 16) &&
+	       (e->family == p->tmpl_family &&
+		!memcmp(e->src, p->tmpl_src, 16) &&
 		!memcmp(e->dst, p->tmpl_dst, 16));
 }
 
@@ -253,7 +259,8 @@ uint32_t xs_sad_for_policy(const struct xs_daemon *d,
 		return scan_all(d, p, spi);
 	memcpy(k.src, p->tmpl_src, 16);
 	memcpy(k.dst, p->tmpl_dst, 16);
-	for (s = *bucket(x, idx, &k, sa_dir(p)); s != XS_SA_NONE; s = x->next[idx][s])
+	for (s = *bucket(x, idx, &k, sa_dir(p)); s != XS_SA_NONE;
+	     s = next(x, idx, s))
 		if (xs_sai_tmpl_match(d, s, p, spi) &&
 		    d->sad[s].state != XS_SA_DEAD)
 			return s;
