@@ -354,26 +354,31 @@ def test_certificates(rig, pki, prop, initiator, moon, sun, rfc7427):
         c.signature_authentication(True)
 
 
-# initiator, moon's and sun's certificates, who refuses whose, and what
-# xdpsec and charon log
+# initiator, moon's and sun's certificates, what xdpsec and charon log, and
+# whether xdpsec counts a failed IKE SA: when charon as initiator refuses
+# our certificate, our IKE_AUTH response went out and the SA was up on our
+# side (RFC 7296 2.21.2: the initiator then tells us in an INFORMATIONAL
+# with AUTHENTICATION_FAILED), so it ends as deleted by the peer instead
 CERT_FAILURES = [
     ("xdpsec", "moon-other", "sun-p256",
-     "IKE_AUTH failed: peer says authentication-failed", "no trusted"),
+     "IKE_AUTH failed: peer says authentication-failed", "no trusted", True),
     ("xdpsec", "moon-p256", "sun-expired",
-     "CN=sun-expired' expired", "INFORMATIONAL request 2 [ N(AUTH_FAILED) ]"),
+     "CN=sun-expired' expired", "INFORMATIONAL request 2 [ N(AUTH_FAILED) ]", True),
     ("charon", "moon-p256", "sun-other",
      "CN=sun-other' issuer unknown (no configured CA)",
-     "received AUTHENTICATION_FAILED notify error"),
-    ("charon", "moon-expired", "sun-p256", None, "not valid"),
+     "received AUTHENTICATION_FAILED notify error", True),
+    ("charon", "moon-expired", "sun-p256",
+     "peer notifies authentication-failed", "subject certificate invalid", False),
 ]
 
 
-@pytest.mark.parametrize("initiator,moon,sun,ours,theirs", CERT_FAILURES,
+@pytest.mark.parametrize("initiator,moon,sun,ours,theirs,counted", CERT_FAILURES,
                          ids=["xdpsec-other-ca", "xdpsec-expired", "charon-other-ca",
                               "charon-expired"])
-def test_certificate_failures(rig, pki, initiator, moon, sun, ours, theirs):
-    """A certificate from another CA, an expired one: the IKE_AUTH fails in
-    the peer's terms, nothing is installed on either side."""
+def test_certificate_failures(rig, pki, initiator, moon, sun, ours, theirs, counted):
+    """A certificate from another CA, an expired one, refused by xdpsec and
+    by charon: the IKE_AUTH fails in the peer's terms, AUTHENTICATION_FAILED
+    reaches the other end, nothing stays installed on either side."""
     t, d, c = rig
     load_both(rig, PROPOSALS[1], **cert_confs(pki, moon, sun))
     mark, cmark = len(d.log()), len(c.log())
@@ -382,13 +387,12 @@ def test_certificate_failures(rig, pki, initiator, moon, sun, ours, theirs):
         d.cli("up", "gw")
     else:
         c.initiate("net", timeout=5, check=False)
-    if ours:
-        wait_for(lambda: ours in d.log()[mark:], timeout=15, what=f"'{ours}' in xdpsec's log")
+    wait_for(lambda: ours in d.log()[mark:], timeout=15, what=f"'{ours}' in xdpsec's log")
     wait_for(lambda: theirs in c.log()[cmark:], timeout=15, what=f"'{theirs}' in charon's log")
-    wait_for(lambda: d.js("status")["ike"]["sa_failed"] > before, timeout=10,
-             what="xdpsec counting the failed IKE SA")
-    assert d.js("status")["sas"] == 0 and not d.protect()
-    assert all(not s["child_sas"] for s in d.sas())
+    if counted:
+        wait_for(lambda: d.js("status")["ike"]["sa_failed"] > before, timeout=10,
+                 what="xdpsec counting the failed IKE SA")
+    wait_for(d.empty, timeout=10, what="xdpsec without SAs")
     assert all(not s["children"] for s in c.list_sas())
 
 
