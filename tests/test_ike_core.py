@@ -31,12 +31,18 @@ def setting(base, extra):
     return [b for b in base if b.split("=")[0] not in keys] + list(extra)
 
 
-def run(opts=(), i=(), r=(), until=20000):
+def pair_events(opts=(), i=(), r=(), until=20000):
+    """The events (one JSON object a line) of ike_pair_tool: I_BASE and R_BASE
+    settings overridden by i and r, the tool's own options opts."""
     out = subprocess.run([TOOL, f"until={until}", *opts, "--i", *setting(I_BASE, i),
                           "--r", *setting(R_BASE, r)], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
-    ev = [json.loads(line) for line in out.stdout.splitlines()]
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def run(opts=(), i=(), r=(), until=20000):
+    ev = pair_events(opts, i, r, until)
     return {
         "msgs": [e for e in ev if e["event"] == "msg"],
         "install": {s: [e for e in ev if e["event"] == "install" and e["side"] == s]

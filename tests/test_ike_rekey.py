@@ -17,16 +17,13 @@ non-ESN Child SA (soft below 2^32 packets).
 """
 import hashlib
 import hmac
-import json
 import os
-import struct
-import subprocess
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_ike_core import I_BASE, R_BASE, TOOL, built, prf_plus, setting  # noqa: E402,F401
+from test_ike_core import built, pair_events, prf_plus  # noqa: E402,F401
 
 PRIV = bytes(range(1, 33))          # dhpriv for X25519 (RFC 7748 scalar bytes)
 ENC = 36                            # aes256gcm16 key + salt; no integrity key
@@ -36,11 +33,7 @@ N_REKEY_SA = 16393
 
 
 def run(opts=(), i=(), r=(), until=20000):
-    out = subprocess.run([TOOL, f"until={until}", *opts, "--i", *setting(I_BASE, i),
-                          "--r", *setting(R_BASE, r)], capture_output=True, text=True,
-                         timeout=60)
-    assert out.returncode == 0, out.stderr
-    ev = [json.loads(line) for line in out.stdout.splitlines()]
+    ev = pair_events(opts, i, r, until)
     keys = {(k["spi_i"], k["spi_r"]): k for k in ev if k["event"] == "keys" and k["side"] == "i"}
     return ev, keys
 
