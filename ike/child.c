@@ -70,7 +70,6 @@ struct ike_child *ike_child_new(struct ike_sa *sa,
 	c->sa = sa;
 	c->cfg = cfg;
 	c->unique_id = ++sa->ctx->next_child_id;
-	c->reqid = ike_reqid(sa->ctx, sa->conn, cfg);
 	c->initiator = sa->initiator;
 	c->proto = cfg->proto;
 	c->next = sa->children;
@@ -323,7 +322,9 @@ int ike_child_install(struct ike_child *c, const struct xs_buf *gir,
 	int rc;
 
 	lifetimes(c, now, &l);
-	rc = ike_child_key_lens(c, &lens) ||
+	if (ike_child_reqid_assign(c))
+		snprintf(why, sizeof(why), "no free reqid");
+	rc = why[0] || ike_child_key_lens(c, &lens) ||
 	     ike_child_keys_derive(&sa->keys, gir, ni, nr, &lens, &k);
 	if (!rc) {
 		fill_install(c, c->initiator, &k, &l, &in);

@@ -306,6 +306,81 @@ uint32_t ike_reqid(const struct ike_ctx *ctx, const struct ike_conn_cfg *c,
 			       (size_t)(child - c->children));
 }
 
+static bool ts_pld_same(const struct ike_ts_pld *a, const struct ike_ts_pld *b)
+{
+	uint8_t i;
+
+	if (a->num != b->num)
+		return false;
+	for (i = 0; i < a->num; i++)
+		if (a->ts[i].type != b->ts[i].type ||
+		    a->ts[i].proto != b->ts[i].proto ||
+		    a->ts[i].start_port != b->ts[i].start_port ||
+		    a->ts[i].end_port != b->ts[i].end_port ||
+		    memcmp(a->ts[i].start, b->ts[i].start, 16) ||
+		    memcmp(a->ts[i].end, b->ts[i].end, 16))
+			return false;
+	return true;
+}
+
+/* The same configured child, peer address and selectors: one policy set. */
+static bool same_policies(const struct ike_child *a, const struct ike_child *b)
+{
+	const struct ike_addr *ra = &a->sa->remote, *rb = &b->sa->remote;
+
+	return a->cfg == b->cfg && ra->len == rb->len &&
+	       !memcmp(ra->addr, rb->addr, ra->len) &&
+	       ts_pld_same(&a->local_ts, &b->local_ts) &&
+	       ts_pld_same(&a->remote_ts, &b->remote_ts);
+}
+
+enum { REQIDS_DYNAMIC = IKE_REQID_END - IKE_REQID_DYNAMIC };
+
+/* A free reqid of the dynamic range, round robin from the last one. */
+static int reqid_fresh(struct ike_ctx *ctx, const uint8_t *used,
+		       uint32_t *reqid)
+{
+	uint32_t i, r;
+
+	for (i = 0; i < REQIDS_DYNAMIC; i++) {
+		r = (ctx->next_reqid + i) % REQIDS_DYNAMIC;
+		if (!(used[r / 8] >> (r % 8) & 1)) {
+			ctx->next_reqid = (r + 1) % REQIDS_DYNAMIC;
+			*reqid = IKE_REQID_DYNAMIC + r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int ike_child_reqid_assign(struct ike_child *c)
+{
+	uint8_t used[REQIDS_DYNAMIC / 8] = { 0 };
+	struct ike_ctx *ctx = c->sa->ctx;
+	const struct ike_child *o;
+	const struct ike_sa *sa;
+	uint32_t r;
+
+	if (c->reqid)
+		return 0;
+	if (c->sa->conn->remote.len) {
+		c->reqid = ike_reqid(ctx, c->sa->conn, c->cfg);
+		return 0;
+	}
+	for (sa = ctx->sas; sa; sa = sa->next)
+		for (o = sa->children; o; o = o->next) {
+			if (o == c || o->reqid < IKE_REQID_DYNAMIC)
+				continue;
+			if (same_policies(o, c)) {
+				c->reqid = o->reqid;
+				return 0;
+			}
+			r = o->reqid - IKE_REQID_DYNAMIC;
+			used[r / 8] |= (uint8_t)(1 << (r % 8));
+		}
+	return reqid_fresh(ctx, used, &c->reqid);
+}
+
 struct xs_buf ike_sa_ni(const struct ike_sa *sa)
 {
 	return (struct xs_buf){ sa->nonce_i, sa->nonce_i_len };

@@ -250,6 +250,7 @@ static int start_child(struct ike_sa *sa, const struct ike_child_cfg *cfg,
 	if (!c)
 		return -1;
 	c->initiator = true;
+	c->reqid = old ? old->reqid : 0;
 	ike_ccsa_reset(x);
 	if (ctx->ops.spi_alloc(ctx->ops.user, c->proto, &spi) || !spi)
 		goto fail;
@@ -406,7 +407,7 @@ static int child_choose(struct ike_sa *sa, const struct ike_msg *m,
 	if (ike_child_respond(sa, m, &c, err))
 		return -1;
 	*out = c;
-	if (old && c->cfg != old->cfg) {
+	if (old) {
 		c->cfg = old->cfg;
 		c->reqid = old->reqid;
 	}

@@ -22,15 +22,21 @@
 struct ike_ctx;
 
 /*
- * Reqids of IKE's Child SAs and their policies: IKE_REQID_BASE +
- * connection index (file order) x IKE_CONN_MAX_CHILDREN + child index,
- * kept by rekeys. Below 2^16 (the kernel backend's reqid space), and
- * refused for hand-keyed SAs and policies so that they never collide.
+ * Reqids of IKE's Child SAs and their policies, kept by rekeys, below 2^16
+ * (the kernel backend's reqid space) and refused for hand-keyed SAs and
+ * policies so that they never collide. A connection with a fixed remote
+ * address uses its configured one, IKE_REQID_BASE + connection index (file
+ * order) x IKE_CONN_MAX_CHILDREN + child index (its trap policies carry
+ * it too); a `remote_addrs = %any` connection's Child SAs each get one of
+ * IKE_REQID_DYNAMIC..IKE_REQID_END-1, shared only by Child SAs of the same
+ * child, peer address and narrowed selectors (one set of policies), free
+ * again when the last of them is gone.
  */
 enum {
 	IKE_CONNS_MAX = 256,
 	IKE_REQID_BASE = 0xf000,
-	IKE_REQID_END = IKE_REQID_BASE + IKE_CONNS_MAX * IKE_CONN_MAX_CHILDREN,
+	IKE_REQID_DYNAMIC = IKE_REQID_BASE + IKE_CONNS_MAX * IKE_CONN_MAX_CHILDREN,
+	IKE_REQID_END = 0x10000,
 };
 uint32_t ike_child_reqid(size_t conn_index, size_t child_index);
 
@@ -42,7 +48,7 @@ uint32_t ike_child_reqid(size_t conn_index, size_t child_index);
 struct ike_child_install {
 	const char *conn, *child;	/* configured names */
 	uint32_t unique_id;		/* of this Child SA, for listings */
-	uint32_t reqid;			/* stable per conn+child: rekeys keep it */
+	uint32_t reqid;			/* per set of policies: rekeys keep it */
 	uint8_t proto;			/* IKEV2_PROTO_ESP / _AH */
 	bool transport, esn;
 	bool encap;			/* ESP in UDP, ports below */

@@ -197,6 +197,7 @@ struct ike_ctx {
 	struct ike_sa *by_peer_spi[IKE_SA_HASH];	/* responders, by SPIi */
 	unsigned int nsas, half_open;
 	uint32_t next_sa_id, next_child_id;
+	uint32_t next_reqid;		/* from IKE_REQID_DYNAMIC on */
 	struct ike_stats stats;
 	struct ike_cookies cookies;
 	struct ike_pubkey *pubkeys;	/* per connection (auth_pubkey.c) */
@@ -235,6 +236,9 @@ const struct ike_conn_cfg *ike_conn_by_name(struct ike_ctx *ctx,
 					    const char *name);
 uint32_t ike_reqid(const struct ike_ctx *ctx, const struct ike_conn_cfg *c,
 		   const struct ike_child_cfg *child);
+/* Gives c (narrowed, about to be installed) its reqid unless it has one
+ * (a rekey's): ike/ike.h. -1 if the dynamic range is exhausted. */
+int ike_child_reqid_assign(struct ike_child *c);
 /* Our IKE SA SPI and the peer's, by role. */
 uint64_t ike_sa_spi_ours(const struct ike_sa *sa);
 /* Nonces as xs_bufs. */
