@@ -554,6 +554,16 @@ def test_intermediate_as_trust_anchor(pki):
 
 
 # ---- identities -------------------------------------------------------------
+def printable_dn(o, cn):
+    """The DER of C=CH, O=o, CN=cn, O and CN as PrintableString rather than
+    the UTF8String the library picks by default."""
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CH"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, o,
+                                         _ASN1Type.PrintableString),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn,
+                                         _ASN1Type.PrintableString)]).public_bytes()
+
+
 @pytest.mark.parametrize("text,typ,data,shown", [
     ("192.0.2.1", ID_IPV4, bytes([192, 0, 2, 1]), "192.0.2.1"),
     ("2001:db8::1", ID_IPV6, ipaddress.ip_address("2001:db8::1").packed, "2001:db8::1"),
@@ -563,25 +573,13 @@ def test_intermediate_as_trust_anchor(pki):
     ("user@example.org", ID_RFC822, b"user@example.org", "user@example.org"),
     ("%any", 0, b"", "%any"),
     ("C=CH, O=strongSwan Project, CN=moon.strongswan.org", ID_DN,
-     x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CH"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "strongSwan Project",
-                                   _ASN1Type.PrintableString),
-                x509.NameAttribute(NameOID.COMMON_NAME, "moon.strongswan.org",
-                                   _ASN1Type.PrintableString)]).public_bytes(),
+     printable_dn("strongSwan Project", "moon.strongswan.org"),
      "C=CH, O=strongSwan Project, CN=moon.strongswan.org"),
     ('C=CH, O="a, b", CN=x', ID_DN,
-     x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CH"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "a, b",
-                                   _ASN1Type.PrintableString),
-                x509.NameAttribute(NameOID.COMMON_NAME, "x",
-                                   _ASN1Type.PrintableString)]).public_bytes(),
+     printable_dn("a, b", "x"),
      "C=CH, O=a, b, CN=x"),
     ("/C=CH/O=strongSwan Project//CN=moon.strongswan.org,", ID_DN,
-     x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "CH"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "strongSwan Project",
-                                   _ASN1Type.PrintableString),
-                x509.NameAttribute(NameOID.COMMON_NAME, "moon.strongswan.org",
-                                   _ASN1Type.PrintableString)]).public_bytes(),
+     printable_dn("strongSwan Project", "moon.strongswan.org"),
      "C=CH, O=strongSwan Project, CN=moon.strongswan.org"),
     ("E=u@x.org, CN=\u00e9", ID_DN,
      x509.Name([x509.NameAttribute(NameOID.EMAIL_ADDRESS, "u@x.org"),

@@ -68,6 +68,19 @@ def finish(proc, swanctl=None):
     return proc.returncode, lines, proc.stderr.read(), seen
 
 
+def finish_charon_initiated(ns, swanctl, d, proc):
+    """finish() for a tool that responds while charon (in ns, config dir d)
+    initiates Child SA "net" towards it."""
+    init = ns.popen(["swanctl", "--initiate", "--child", "net", "--timeout", "20",
+                     "--uri", f"unix://{d}/run/charon.vici"], stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL, env=dict(os.environ, SWANCTL_DIR=str(d / "swanctl")))
+    try:
+        return finish(proc, swanctl)
+    finally:
+        init.kill()
+        init.wait()
+
+
 def charon_children(swanctl):
     """{(spi_in, spi_out): child} from `swanctl --list-sas --raw`."""
     out = swanctl("--list-sas", "--raw").stdout
@@ -97,14 +110,7 @@ def test_charon_initiates_we_respond(charon):
     ns, swanctl, d, ours = charon
     proc = tool(ours)
     wait_bound(ours, proc)
-    init = ns.popen(["swanctl", "--initiate", "--child", "net", "--timeout", "20",
-                     "--uri", f"unix://{d}/run/charon.vici"], stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL, env=dict(os.environ, SWANCTL_DIR=str(d / "swanctl")))
-    try:
-        rc, lines, err, seen = finish(proc, swanctl)
-    finally:
-        init.kill()
-        init.wait()
+    rc, lines, err, seen = finish_charon_initiated(ns, swanctl, d, proc)
     assert rc == 0, (lines, err, (d / "charon.log").read_text()[-3000:])
     check_against_charon(lines, seen)
     (sa,) = [x for x in lines if x["event"] == "sa"]
@@ -212,14 +218,7 @@ def test_pubkey_charon_initiates(charon_pk):
     ns, swanctl, d, ours, settings = charon_pk
     proc = tool(ours, settings=settings)
     wait_bound(ours, proc)
-    init = ns.popen(["swanctl", "--initiate", "--child", "net", "--timeout", "20",
-                     "--uri", f"unix://{d}/run/charon.vici"], stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL, env=dict(os.environ, SWANCTL_DIR=str(d / "swanctl")))
-    try:
-        rc, lines, err, seen = finish(proc, swanctl)
-    finally:
-        init.kill()
-        init.wait()
+    rc, lines, err, seen = finish_charon_initiated(ns, swanctl, d, proc)
     log = (d / "charon.log").read_text()
     assert rc == 0, (lines, err, log[-3000:])
     check_against_charon(lines, seen)
