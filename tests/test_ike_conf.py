@@ -413,7 +413,8 @@ def trap_conf(lts, rts, local="192.0.2.1", remote="192.0.2.2"):
 
 
 # ike/ike.h: IKE's reqids are IKE_REQID_BASE + connection index x 8 + child
-IKE_REQID_BASE, IKE_REQID_END = 0xF000, 0xF000 + 256 * 8
+# (fixed remote address), then the %any connections' per Child SA ones
+IKE_REQID_BASE, IKE_REQID_END = 0xF000, 0x10000
 
 RANGES = [("10.1.0.1", "10.1.0.254", "10.2.0.0/24"),
           ("172.16.3.7", "172.16.9.200", "10.9.9.9/32"),
@@ -492,7 +493,7 @@ def test_hand_keyed_reqid_in_ike_range_refused(daemon, reqid):
            "reqid"]
     for args in (sa, pol):
         r = daemon.cli(*args, str(reqid), check=False)
-        assert r.returncode != 0 and f"reqid {reqid}: 61440-63487 are IKE's" in r.stderr, r.stderr
+        assert r.returncode != 0 and f"reqid {reqid}: 61440-65535 are IKE's" in r.stderr, r.stderr
     outside = IKE_REQID_BASE - 1 if reqid == IKE_REQID_BASE else IKE_REQID_END
     for args in (sa, pol):
         r = daemon.cli(*args, str(outside), check=False)
