@@ -124,7 +124,10 @@ def test_psk_established_keys_match_keymat(ike, esp, enc_len, integ_len, encr, i
     ci, cr = check_keys(res, enc_len, integ_len)
     for c in (ci, cr):
         assert (c["encr"], c["integ"], c["esn"], c["transport"]) == (encr, integ, esn, False)
-        assert c["reqid"] == 0xF000 and c["replay_window"] == 128 and not c["encap"]
+        assert c["replay_window"] == 128 and not c["encap"]
+    # the initiator's configured reqid (fixed remote address), the
+    # responder's (remote %any) the first of the per Child SA range
+    assert (ci["reqid"], cr["reqid"]) == (0xF000, 0xF800)
     assert ci["local_ts"] == [["10.1.0.0", "10.1.255.255", 0, 0, 65535]]
     assert ci["remote_ts"] == cr["local_ts"] == [["10.2.0.0", "10.2.255.255", 0, 0, 65535]]
     for s in "ir":
