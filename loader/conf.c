@@ -347,10 +347,13 @@ static int parse_top(struct conf *c)
 	return r;
 }
 
+/* c and all it holds, secrets wiped; NULL: nothing. */
 static void conf_free(struct conf *c)
 {
 	int i, j;
 
+	if (!c)
+		return;
 	for (i = 0; i < c->nitems; i++)
 		for (j = 0; j < c->items[i].argc; j++) {
 			xs_wipe(c->items[i].argv[j], strlen(c->items[i].argv[j]));
@@ -361,6 +364,7 @@ static void conf_free(struct conf *c)
 	xs_wipe(c->buf, sizeof(c->buf));
 	if (c->f)
 		fclose(c->f);
+	free(c);
 }
 
 /* ret: a parser's -(1 + word index), or -1 for the SA as a whole. */
@@ -462,11 +466,13 @@ static int attach_conf(struct xs_daemon *d, struct conf *c)
 	return wan || lan ? xs_attach(d, wan, lan, c->why) : 0;
 }
 
-int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
+/* file parsed into a new *cp (NULL if out of memory); conf_free() it. */
+static int conf_read(const char *file, char *why, struct conf **cp)
 {
 	struct conf *c = calloc(1, sizeof(*c));
 	int ret;
 
+	*cp = c;
 	if (!c)
 		return xs_why(why, "out of memory");
 	c->file = file;
@@ -475,6 +481,14 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 	ret = open_conf(c);
 	if (!ret)
 		ret = parse_top(c);
+	return ret;
+}
+
+int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
+{
+	struct conf *c;
+	int ret = conf_read(file, why, &c);
+
 	if (!ret)
 		ret = keys_private(c);
 	if (!ret)
@@ -494,26 +508,16 @@ int xs_conf_load(struct xs_daemon *d, const char *file, char *why)
 	if (!ret)
 		ret = xs_ike_configure(d, &c->ike, why);
 	conf_free(c);
-	free(c);
 	return ret;
 }
 
 int xs_conf_limits(const char *file, struct xs_limits *l, char *why)
 {
-	struct conf *c = calloc(1, sizeof(*c));
-	int ret;
+	struct conf *c;
+	int ret = conf_read(file, why, &c);
 
-	if (!c)
-		return xs_why(why, "out of memory");
-	c->file = file;
-	c->why = why;
-	c->backend = -1;
-	ret = open_conf(c);
-	if (!ret)
-		ret = parse_top(c);
 	if (!ret)
 		*l = c->limits;
 	conf_free(c);
-	free(c);
 	return ret;
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
-/* Logging, one-line errors, instance names and paths. */
+/* Logging, one-line errors, instance names and paths, printing results. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,4 +72,15 @@ void xs_path(char *buf, size_t len, const char *dir, const char *suffix)
 int xs_check_no_args(int argc, char **argv, char *why)
 {
 	return argc ? xs_why(why, "unexpected argument '%s'", argv[0]) : 0;
+}
+
+void xs_print_strings(const char *label, json_t *a)
+{
+	json_t *v;
+	size_t i;
+
+	printf("%s", label);
+	json_array_foreach(a, i, v)
+		printf("%s%s", i ? ", " : " ", json_string_value(v));
+	printf("\n");
 }

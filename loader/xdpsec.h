@@ -62,6 +62,8 @@ bool xs_instance_valid(const char *name);
 void xs_path(char *buf, size_t len, const char *dir, const char *suffix);
 /* check() of the commands that take no arguments. */
 int xs_check_no_args(int argc, char **argv, char *why);
+/* label, then the strings of array a, "," between them, on one line. */
+void xs_print_strings(const char *label, json_t *a);
 
 /* client.c APIs: */
 /* Send cmd with args to the instance's daemon; exit code, result printed. */

@@ -19,17 +19,6 @@ static json_t *serve_list_conns(struct xs_daemon *d, int argc, char **argv,
 	return xs_ike_conns_json(d);
 }
 
-static void print_strings(const char *label, json_t *a)
-{
-	json_t *v;
-	size_t i;
-
-	printf("%s", label);
-	json_array_foreach(a, i, v)
-		printf("%s%s", i ? ", " : " ", json_string_value(v));
-	printf("\n");
-}
-
 static void print_end(const char *side, json_t *e)
 {
 	const char *file = json_string_value(json_object_get(e, "certs")) ?:
@@ -53,8 +42,8 @@ static void print_child(json_t *ch)
 	       json_string_value(json_object_get(ch, "start_action")));
 	printf("    %s proposals: %s\n", json_string_value(json_object_get(ch, "proto")),
 	       json_string_value(json_object_get(ch, "proposals")));
-	print_strings("    local: ", json_object_get(ch, "local_ts"));
-	print_strings("    remote:", json_object_get(ch, "remote_ts"));
+	xs_print_strings("    local: ", json_object_get(ch, "local_ts"));
+	xs_print_strings("    remote:", json_object_get(ch, "remote_ts"));
 }
 
 static void print_list_conns(json_t *res)

@@ -41,17 +41,6 @@ static void print_times(const char *first, json_t *o, const char *k1,
 	printf("\n");
 }
 
-static void print_ts(const char *label, json_t *a)
-{
-	json_t *v;
-	size_t i;
-
-	printf("    %s", label);
-	json_array_foreach(a, i, v)
-		printf("%s%s", i ? ", " : " ", json_string_value(v));
-	printf("\n");
-}
-
 static void print_child(json_t *c)
 {
 	printf("  %s: #%" PRId64 ", reqid %" PRId64 ", %s, %s%s, %s:%s\n",
@@ -63,8 +52,8 @@ static void print_child(json_t *c)
 	       str(c, "spi_in"), num(c, "bytes_in"), num(c, "packets_in"));
 	printf("    out %s, %7" PRId64 " bytes, %5" PRId64 " packets\n",
 	       str(c, "spi_out"), num(c, "bytes_out"), num(c, "packets_out"));
-	print_ts("local ", json_object_get(c, "local_ts"));
-	print_ts("remote", json_object_get(c, "remote_ts"));
+	xs_print_strings("    local ", json_object_get(c, "local_ts"));
+	xs_print_strings("    remote", json_object_get(c, "remote_ts"));
 }
 
 static void print_list_sas(json_t *res)
