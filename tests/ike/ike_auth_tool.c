@@ -29,33 +29,12 @@
 
 #include "ike/auth_sig.h"
 #include "ike/sig_alg.h"
+#include "tests/ike/ike_tool_io.h"
 
 static struct ike_buf mb, ib;
 static struct ike_msg msg;
 static struct ike_err err;
 static uint8_t so_bytes[4][IKEV2_MSG_MAX_BYTES];
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strcmp(s, "-") ? strlen(s) : 0, i;
-
-	if (n % 2 || n / 2 > cap) {
-		fprintf(stderr, "bad hex argument\n");
-		exit(2);
-	}
-	for (i = 0; i < n / 2; i++) {
-		char byte[3] = { s[2 * i], s[2 * i + 1], 0 };
-
-		out[i] = (uint8_t)strtoul(byte, NULL, 16);
-	}
-	return n / 2;
-}
-
-static void puthex(const uint8_t *p, size_t len)
-{
-	while (len--)
-		printf("%02x", *p++);
-}
 
 static int refused(void)
 {
@@ -69,10 +48,10 @@ static void signed_octets(char **argv, struct ike_signed_octets *so)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		b[i]->len = unhex(argv[i], so_bytes[i], sizeof(so_bytes[i]));
+		b[i]->len = tool_unhex(argv[i], so_bytes[i], sizeof(so_bytes[i]));
 		b[i]->p = so_bytes[i];
 	}
-	so->sk_p_len = unhex(argv[3], so_bytes[3], IKE_PRF_MAX_LEN);
+	so->sk_p_len = tool_unhex(argv[3], so_bytes[3], IKE_PRF_MAX_LEN);
 	so->sk_p = so_bytes[3];
 }
 
@@ -81,7 +60,7 @@ static const struct ike_auth_pld *auth_arg(const char *method,
 					   const char *hex)
 {
 	static uint8_t data[IKE_AUTH_SIG_MAX_LEN + 64];
-	size_t len = unhex(hex, data, sizeof(data));
+	size_t len = tool_unhex(hex, data, sizeof(data));
 	long body;
 
 	ike_buf_init_inner(&ib);
@@ -134,7 +113,7 @@ static int cmd_sign(char **argv)
 	if (rc)
 		return refused();
 	printf("%u ", a.method);
-	puthex(a.data, a.len);
+	tool_puthex(a.data, a.len);
 	printf("\n");
 	return 0;
 }
@@ -159,10 +138,10 @@ static int cmd_verify(char **argv, int argc)
 	for (i = 0; i < n && i < IKEV2_MAX_CERTS; i++) {
 		certs[i].encoding = IKEV2_CERT_X509_SIGNATURE;
 		certs[i].data.ptr = der[i];
-		certs[i].data.len = unhex(argv[11 + i], der[i], sizeof(der[i]));
+		certs[i].data.len = tool_unhex(argv[11 + i], der[i], sizeof(der[i]));
 	}
 	id.body.ptr = idbody;
-	id.body.len = unhex(argv[4], idbody, sizeof(idbody));
+	id.body.len = tool_unhex(argv[4], idbody, sizeof(idbody));
 	if (id.body.len < 4)
 		exit(2);
 	id.type = idbody[0];
@@ -216,7 +195,7 @@ static void print_id(const struct ike_id_cfg *id)
 
 	ike_id_format(id, buf, sizeof(buf));
 	printf("%u ", id->type);
-	puthex(id->data, id->len);
+	tool_puthex(id->data, id->len);
 	printf(" %s\n", buf);
 }
 
@@ -268,7 +247,7 @@ static int cmd_certreq(char **argv, int argc)
 	for (i = 0; i * IKEV2_CERTREQ_HASH_BYTES < (int)n; i++)
 		printf("%d", ike_ca_known(ca, out + i * IKEV2_CERTREQ_HASH_BYTES));
 	printf(" ");
-	puthex(out, n);
+	tool_puthex(out, n);
 	printf("\n");
 	ike_ca_free(ca);
 	return 0;
@@ -285,12 +264,12 @@ static int cmd_tosend(char **argv, int argc)
 	if (!cred)
 		return refused();
 	certreq.data.ptr = req;
-	certreq.data.len = unhex(argv[1], req, sizeof(req));
+	certreq.data.len = tool_unhex(argv[1], req, sizeof(req));
 	n = ike_cred_certs_to_send(cred, &certreq, 1, out, IKE_CRED_MAX_CERTS);
 	for (i = 0; i < n; i++) {
 		struct ike_span der = ike_cert_der(out[i]);
 
-		puthex(der.ptr, der.len);
+		tool_puthex(der.ptr, der.len);
 		printf("\n");
 	}
 	ike_cred_free(cred);
@@ -300,14 +279,14 @@ static int cmd_tosend(char **argv, int argc)
 static int cmd_hashes(char **argv)
 {
 	uint8_t data[256], ours[16];
-	struct ike_span s = { data, unhex(argv[0], data, sizeof(data)) };
+	struct ike_span s = { data, tool_unhex(argv[0], data, sizeof(data)) };
 	uint32_t set;
 	size_t n = ike_sig_hash_notify(ours, sizeof(ours));
 
 	if (ike_sig_hash_parse(&s, &set, &err))
 		return refused();
 	printf("%u ", set);
-	puthex(ours, n);
+	tool_puthex(ours, n);
 	printf("\n");
 	return 0;
 }

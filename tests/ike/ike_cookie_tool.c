@@ -15,22 +15,19 @@
  * opened, 1 on failure or when nothing arrives for TIMEOUT_MS.
  */
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "engine/crypto.h"
 #include "ike/cookie.h"
 #include "ike/ikev2_init.h"
 #include "ike/proposal.h"
 #include "ike/sk.h"
+#include "tests/ike/ike_tool_io.h"
 
-enum { NONCE_BYTES = 32, MARKER_BYTES = 4, MAX_HALF_OPEN = 4096 };
+enum { NONCE_BYTES = 32, MAX_HALF_OPEN = 4096 };
 
 struct half_open {
 	uint64_t spi_r;
@@ -45,54 +42,16 @@ static struct ike_buf resp;
 static struct ike_init_sa sa;
 static struct ike_msg msg;
 static struct ike_err err;
-static uint8_t pkt[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void puthex(const char *key, const uint8_t *p, size_t len)
-{
-	printf("\"%s\": \"", key);
-	while (len--)
-		printf("%02x", *p++);
-	printf("\"");
-}
-
-static int udp_socket(struct in_addr addr, uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = addr,
-				   .sin_port = htons(port) };
-	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-				 sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		perror("udp socket");
-		exit(1);
-	}
-	return fd;
-}
-
-static void to_addr(const struct sockaddr_in *sin, struct ike_addr *a)
-{
-	a->len = 4;
-	memcpy(a->addr, &sin->sin_addr, 4);
-	a->port = ntohs(sin->sin_port);
-}
+static uint8_t pkt[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
 
 static void send_resp(int fd, const struct sockaddr_in *to, size_t marker)
 {
-	uint8_t out[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
+	uint8_t out[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
 
 	memset(out, 0, marker);
 	memcpy(out + marker, resp.data, resp.len);
 	printf(", ");
-	puthex("response", resp.data, resp.len);
+	tool_hex("response", resp.data, resp.len);
 	if (sendto(fd, out, resp.len + marker, 0,
 		   (const struct sockaddr *)to, sizeof(*to)) < 0)
 		perror("sendto");
@@ -128,11 +87,11 @@ static void on_init(int fd, const struct sockaddr_in *from,
 	if (xs_random(&req.spi_r, sizeof(req.spi_r)) ||
 	    xs_random(nonce, sizeof(nonce)) || !req.spi_r)
 		exit(1);
-	to_addr(local, &req.local);
-	to_addr(from, &req.remote);
+	tool_to_addr(local, &req.local);
+	tool_to_addr(from, &req.remote);
 	printf("{\"from\": \"%s\", \"had_cookie\": %s, ",
 	       inet_ntoa(from->sin_addr), had_cookie ? "true" : "false");
-	if (ike_cookie_check(&jar, m, len, &req.remote, nhalf, now_ms(),
+	if (ike_cookie_check(&jar, m, len, &req.remote, nhalf, tool_now_ms(),
 			     &resp) == IKE_COOKIE_DEMAND) {
 		printf("\"event\": \"cookie\", \"half_open\": %u", nhalf);
 		send_resp(fd, from, marker);
@@ -168,48 +127,16 @@ static int on_auth(uint8_t *m, size_t len)
 static int on_datagram(int fd, const struct sockaddr_in *local, size_t marker)
 {
 	struct sockaddr_in from;
-	socklen_t flen = sizeof(from);
-	ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from,
-			     &flen);
-	uint8_t *m = pkt + marker;
 	size_t len;
+	uint8_t *m = tool_recv_ike(fd, pkt, sizeof(pkt), marker, &from, &len);
 
-	if (n < (ssize_t)(marker + sizeof(struct ikev2_hdr)))
+	if (!m)
 		return 0;
-	if (marker && memcmp(pkt, "\0\0\0\0", MARKER_BYTES))
-		return 0;	/* ESP in UDP: not ours to read */
-	len = (size_t)n - marker;
 	if (m[18] == IKEV2_EXCHANGE_IKE_SA_INIT)
 		on_init(fd, &from, local, m, len, marker);
 	else if (m[18] == IKEV2_EXCHANGE_IKE_AUTH)
 		return on_auth(m, len) ? -1 : 1;
 	return 0;
-}
-
-static int serve(struct in_addr addr, int timeout_ms)
-{
-	struct sockaddr_in local = { .sin_family = AF_INET, .sin_addr = addr };
-	struct pollfd pfd[2] = {
-		{ .fd = udp_socket(addr, 500), .events = POLLIN },
-		{ .fd = udp_socket(addr, 4500), .events = POLLIN },
-	};
-	int rc = 0;
-
-	while (!rc) {
-		if (poll(pfd, 2, timeout_ms) <= 0) {
-			fprintf(stderr, "nothing for %d ms\n", timeout_ms);
-			rc = -1;
-		}
-		for (int i = 0; !rc && i < 2; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			local.sin_port = htons(i ? 4500 : 500);
-			rc = on_datagram(pfd[i].fd, &local, i ? MARKER_BYTES : 0);
-		}
-	}
-	close(pfd[0].fd);
-	close(pfd[1].fd);
-	return rc < 0;
 }
 
 int main(int argc, char **argv)
@@ -228,9 +155,9 @@ int main(int argc, char **argv)
 	}
 	if (ike_cookies_init(&jar, (uint32_t)atoi(argv[3]),
 			     IKE_COOKIE_ROTATE_MS, IKE_COOKIE_GRACE_MS,
-			     now_ms()))
+			     tool_now_ms()))
 		return 1;
-	rc = serve(addr, atoi(argv[4]));
+	rc = tool_serve(addr, atoi(argv[4]), on_datagram);
 	for (unsigned int i = 0; i < nhalf; i++)
 		ike_sk_free(half[i].sk);
 	ike_cookies_wipe(&jar);

@@ -15,64 +15,32 @@
  * Exit status 0 when it stopped on a message, 1 on timeout or a failure.
  */
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "engine/crypto.h"
 #include "ike/ikev2_init.h"
 #include "ike/proposal.h"
 #include "ike/sk.h"
+#include "tests/ike/ike_tool_io.h"
 
-enum { NONCE_BYTES = 32, MARKER_BYTES = 4 };
+enum { NONCE_BYTES = 32 };
 
 static struct ike_sa_pld ours;
 static struct ike_buf resp;
 static struct ike_init_sa sa;
 static struct ike_msg msg;
 static struct ike_err err;
-static uint8_t pkt[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
-
-static void puthex(const char *key, const uint8_t *p, size_t len)
-{
-	printf("\"%s\": \"", key);
-	while (len--)
-		printf("%02x", *p++);
-	printf("\"");
-}
-
-static int udp_socket(struct in_addr addr, uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = addr,
-				   .sin_port = htons(port) };
-	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-				 sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		perror("udp socket");
-		exit(1);
-	}
-	return fd;
-}
-
-static void to_addr(const struct sockaddr_in *sin, struct ike_addr *a)
-{
-	a->len = 4;
-	memcpy(a->addr, &sin->sin_addr, 4);
-	a->port = ntohs(sin->sin_port);
-}
+static uint8_t pkt[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
 
 /* One IKE_SA_INIT request: answer it; 1 if the tool should stop. */
 static int on_init(int fd, const struct sockaddr_in *from,
 		   const struct sockaddr_in *local, const uint8_t *m,
 		   size_t len, size_t marker)
 {
-	uint8_t nonce[NONCE_BYTES], out[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
+	uint8_t nonce[NONCE_BYTES], out[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
 	struct ike_init_req req = { .msg = m, .len = len, .ours = &ours,
 				    .nonce_r = nonce, .nonce_len = sizeof(nonce) };
 	struct ike_err perr;
@@ -81,8 +49,8 @@ static int on_init(int fd, const struct sockaddr_in *from,
 	if (xs_random(&req.spi_r, sizeof(req.spi_r)) ||
 	    xs_random(nonce, sizeof(nonce)) || !req.spi_r)
 		exit(1);
-	to_addr(local, &req.local);
-	to_addr(from, &req.remote);
+	tool_to_addr(local, &req.local);
+	tool_to_addr(from, &req.remote);
 	rc = ike_init_respond(&req, &resp, &sa, &err);
 	printf("{\"event\": \"init\", \"result\": %d, \"notify\": %u, "
 	       "\"reason\": \"%s\", \"peer_ke\": %d", rc, err.notify,
@@ -97,7 +65,7 @@ static int on_init(int fd, const struct sockaddr_in *from,
 		memset(out, 0, marker);
 		memcpy(out + marker, resp.data, resp.len);
 		printf(", ");
-		puthex("response", resp.data, resp.len);
+		tool_hex("response", resp.data, resp.len);
 		if (sendto(fd, out, resp.len + marker, 0,
 			   (const struct sockaddr *)from, sizeof(*from)) < 0)
 			perror("sendto");
@@ -120,12 +88,12 @@ static int on_auth(uint8_t *m, size_t len)
 		return 1;
 	}
 	printf("{\"event\": \"auth\", ");
-	puthex("msg", m, len);
+	tool_hex("msg", m, len);
 	sk = ike_sk_from_keys(sa.encr, sa.integ, &sa.keys, true);
 	rc = sk ? ike_sk_open(sk, &msg, m, &inner) : IKE_SK_E_CRYPTO;
 	ike_sk_free(sk);
 	printf(", \"open\": \"%s\", ", rc ? ike_sk_strerror(rc) : "ok");
-	puthex("inner", inner.ptr, inner.len);
+	tool_hex("inner", inner.ptr, inner.len);
 	printf("}\n");
 	fflush(stdout);
 	return rc != 0;
@@ -135,49 +103,17 @@ static int on_auth(uint8_t *m, size_t len)
 static int on_datagram(int fd, const struct sockaddr_in *local, size_t marker)
 {
 	struct sockaddr_in from;
-	socklen_t flen = sizeof(from);
-	ssize_t n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from,
-			     &flen);
-	uint8_t *m = pkt + marker;
 	size_t len;
+	uint8_t *m = tool_recv_ike(fd, pkt, sizeof(pkt), marker, &from, &len);
 
-	if (n < (ssize_t)(marker + sizeof(struct ikev2_hdr)))
+	if (!m)
 		return 0;
-	if (marker && memcmp(pkt, "\0\0\0\0", MARKER_BYTES))
-		return 0;	/* ESP in UDP: not ours to read */
-	len = (size_t)n - marker;
 	if (m[18] == IKEV2_EXCHANGE_IKE_SA_INIT)
 		return on_init(fd, &from, local, m, len, marker);
 	if (m[18] == IKEV2_EXCHANGE_IKE_AUTH && sa.spi_r &&
 	    ike_get64(m + 8) == sa.spi_r)
 		return on_auth(m, len) ? -1 : 1;
 	return 0;
-}
-
-static int serve(struct in_addr addr, int timeout_ms)
-{
-	struct sockaddr_in local = { .sin_family = AF_INET, .sin_addr = addr };
-	struct pollfd pfd[2] = {
-		{ .fd = udp_socket(addr, 500), .events = POLLIN },
-		{ .fd = udp_socket(addr, 4500), .events = POLLIN },
-	};
-	int rc = 0;
-
-	while (!rc) {
-		if (poll(pfd, 2, timeout_ms) <= 0) {
-			fprintf(stderr, "nothing for %d ms\n", timeout_ms);
-			rc = -1;
-		}
-		for (int i = 0; !rc && i < 2; i++) {
-			if (!(pfd[i].revents & POLLIN))
-				continue;
-			local.sin_port = htons(i ? 4500 : 500);
-			rc = on_datagram(pfd[i].fd, &local, i ? MARKER_BYTES : 0);
-		}
-	}
-	close(pfd[0].fd);
-	close(pfd[1].fd);
-	return rc < 0;
 }
 
 int main(int argc, char **argv)
@@ -194,7 +130,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "proposals: %s\n", err.reason);
 		return 2;
 	}
-	rc = serve(addr, atoi(argv[3]));
+	rc = tool_serve(addr, atoi(argv[3]), on_datagram);
 	ike_init_sa_wipe(&sa);
 	return rc;
 }

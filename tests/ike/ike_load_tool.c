@@ -29,8 +29,9 @@
 #include <unistd.h>
 
 #include "tests/ike/ike_tool_conf.h"
+#include "tests/ike/ike_tool_io.h"
 
-enum { MARKER_BYTES = 4, MAX_CONNS = 2048, SCAN_MS = 500 };
+enum { MAX_CONNS = 2048, SCAN_MS = 500, RCVBUF_BYTES = 4 << 20 };
 
 static struct ike_ctx *ctx;
 static struct ike_addr local_addr;
@@ -42,15 +43,7 @@ static unsigned int nconns, inflight, started, established, failed;
 static bool delete_after;
 static uint64_t first_ms, last_ms;
 static uint32_t next_spi = 0x10000000;
-static uint8_t pkt[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+static uint8_t pkt[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
 
 static void to_sin(const struct ike_addr *a, struct sockaddr_in *sin)
 {
@@ -64,8 +57,8 @@ static int on_send(void *user, const struct ike_addr *local,
 		   const struct ike_addr *remote, const uint8_t *msg,
 		   size_t len)
 {
-	uint8_t out[IKEV2_MSG_MAX_BYTES + MARKER_BYTES];
-	size_t marker = local->port == 4500 ? MARKER_BYTES : 0;
+	uint8_t out[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
+	size_t marker = local->port == 4500 ? TOOL_MARKER_BYTES : 0;
 	struct sockaddr_in to;
 
 	to_sin(remote, &to);
@@ -96,7 +89,7 @@ static int on_install(void *user, const struct ike_child_install *c,
 		to_delete[k] = delete_after;
 		inflight--;
 		established++;
-		last_ms = now_ms();
+		last_ms = tool_now_ms();
 	}
 	return 0;
 }
@@ -110,24 +103,6 @@ static void on_log(void *user, int level, const char *conn, const char *msg)
 {
 	if (level <= IKE_LOG_ERR && getenv("IKE_LOAD_LOG"))
 		fprintf(stderr, "%s: %s\n", conn ? conn : "-", msg);
-}
-
-static int udp_socket(uint16_t port)
-{
-	struct sockaddr_in sin;
-	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
-	int buf = 4 << 20;
-
-	local_addr.port = port;
-	to_sin(&local_addr, &sin);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-				 sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf)) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		perror("udp socket");
-		exit(1);
-	}
-	return fd;
 }
 
 /* Connection k: its own identity and selector, the shared key. */
@@ -161,6 +136,7 @@ static int setup(char **argv)
 	};
 	static struct ike_secret_cfg sec;
 	struct ike_err err;
+	struct in_addr addr;
 	unsigned int k;
 
 	if (tool_addr(argv[1], &local_addr) || local_addr.len != 4)
@@ -173,8 +149,9 @@ static int setup(char **argv)
 		fprintf(stderr, "load: %s\n", ctx ? err.reason : "no memory");
 		return -1;
 	}
-	fds[0] = udp_socket(500);
-	fds[1] = udp_socket(4500);
+	memcpy(&addr, local_addr.addr, 4);
+	fds[0] = tool_udp_socket(addr, 500, RCVBUF_BYTES);
+	fds[1] = tool_udp_socket(addr, 4500, RCVBUF_BYTES);
 	return 0;
 }
 
@@ -183,7 +160,7 @@ static void receive(int i, uint64_t now)
 	struct sockaddr_in from;
 	socklen_t flen = sizeof(from);
 	struct ike_addr local = local_addr, remote = { .len = 4 };
-	size_t marker = i ? MARKER_BYTES : 0;
+	size_t marker = i ? TOOL_MARKER_BYTES : 0;
 	ssize_t n = recvfrom(fds[i], pkt, sizeof(pkt), MSG_DONTWAIT,
 			     (struct sockaddr *)&from, &flen);
 
@@ -253,7 +230,7 @@ static void run(unsigned int total, unsigned int window, uint64_t deadline)
 {
 	struct pollfd pfd[2] = { { .fd = fds[0], .events = POLLIN },
 				 { .fd = fds[1], .events = POLLIN } };
-	uint64_t now = now_ms(), next, scan = now + SCAN_MS;
+	uint64_t now = tool_now_ms(), next, scan = now + SCAN_MS;
 
 	first_ms = now;
 	while (established + failed < total && now < deadline) {
@@ -261,7 +238,7 @@ static void run(unsigned int total, unsigned int window, uint64_t deadline)
 		next = ike_tick(ctx, now);
 		poll(pfd, 2, next > now + 20 ? 20 :
 			     next > now ? (int)(next - now) : 0);
-		now = now_ms();
+		now = tool_now_ms();
 		for (int i = 0; i < 2; i++)
 			while (pfd[i].revents & POLLIN) {
 				receive(i, now);
@@ -293,7 +270,7 @@ int main(int argc, char **argv)
 	nconns = delete_after ? 2 * window : total;
 	if (!window || nconns > MAX_CONNS || setup(argv))
 		return 2;
-	run(total, window, now_ms() + (uint64_t)atoi(argv[8]) * 1000);
+	run(total, window, tool_now_ms() + (uint64_t)atoi(argv[8]) * 1000);
 	secs = last_ms > first_ms ? (double)(last_ms - first_ms) / 1000 : 0;
 	ike_get_stats(ctx, &st);
 	printf("{\"total\": %u, \"established\": %u, \"failed\": %u, "
@@ -306,6 +283,6 @@ int main(int argc, char **argv)
 	close(fds[0]);
 	close(fds[1]);
 	fds[0] = fds[1] = -1;
-	ike_ctx_free(ctx, now_ms());
+	ike_ctx_free(ctx, tool_now_ms());
 	return established ? 0 : 1;
 }

@@ -27,37 +27,14 @@
 #include "engine/crypto.h"
 #include "ike/ike.h"
 #include "tests/ike/ike_tool_conf.h"
+#include "tests/ike/ike_tool_io.h"
 
-enum { MARKER = 4, NATT_PORT = 4500 };
+enum { NATT_PORT = 4500 };
 
 static int fds[2];		/* 500, 4500 */
 static int installed, deleted;
 static struct ike_ctx *ctx;
-static uint8_t pkt[IKEV2_MSG_MAX_BYTES + MARKER];
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static int udp_socket(const struct ike_addr *a, uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons(port) };
-	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	memcpy(&sin.sin_addr, a->addr, 4);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-				 sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		perror("udp socket");
-		exit(2);
-	}
-	return fd;
-}
+static uint8_t pkt[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
 
 static int on_send(void *user, const struct ike_addr *local,
 		   const struct ike_addr *remote, const uint8_t *msg,
@@ -66,8 +43,8 @@ static int on_send(void *user, const struct ike_addr *local,
 	struct sockaddr_in to = { .sin_family = AF_INET,
 				  .sin_port = htons(remote->port) };
 	bool natt = local->port == NATT_PORT;
-	uint8_t out[IKEV2_MSG_MAX_BYTES + MARKER];
-	size_t m = natt ? MARKER : 0;
+	uint8_t out[IKEV2_MSG_MAX_BYTES + TOOL_MARKER_BYTES];
+	size_t m = natt ? TOOL_MARKER_BYTES : 0;
 
 	memcpy(&to.sin_addr, remote->addr, 4);
 	memset(out, 0, m);
@@ -122,20 +99,16 @@ static int print_sa(void *arg, const struct ike_sa_info *si)
 static void receive(int i, const struct ike_addr *me)
 {
 	struct sockaddr_in from;
-	socklen_t flen = sizeof(from);
-	ssize_t n = recvfrom(fds[i], pkt, sizeof(pkt), 0,
-			     (struct sockaddr *)&from, &flen);
-	struct ike_addr local = *me, remote = { .len = 4 };
-	size_t m = i ? MARKER : 0;
+	struct ike_addr local = *me, remote;
+	size_t len;
+	uint8_t *m = tool_recv_ike(fds[i], pkt, sizeof(pkt),
+				   i ? TOOL_MARKER_BYTES : 0, &from, &len);
 
-	if (n < (ssize_t)(m + sizeof(struct ikev2_hdr)))
-		return;		/* keepalive, runt */
-	if (m && memcmp(pkt, "\0\0\0\0", MARKER))
-		return;		/* ESP in UDP: the dataplane's */
-	memcpy(remote.addr, &from.sin_addr, 4);
-	remote.port = ntohs(from.sin_port);
+	if (!m)
+		return;		/* keepalive, runt, ESP in UDP */
+	tool_to_addr(&from, &remote);
 	local.port = i ? NATT_PORT : 500;
-	ike_input(ctx, &local, &remote, pkt + m, (size_t)n - m, now_ms());
+	ike_input(ctx, &local, &remote, m, len, tool_now_ms());
 }
 
 static void serve(const struct ike_addr *me, uint64_t end, bool down)
@@ -146,7 +119,7 @@ static void serve(const struct ike_addr *me, uint64_t end, bool down)
 	bool terminated = false;
 	struct ike_err err;
 
-	while ((t = now_ms()) < end && (!stop || t < stop)) {
+	while ((t = tool_now_ms()) < end && (!stop || t < stop)) {
 		next = ike_tick(ctx, t);
 		next = next < end ? next : end;
 		if (poll(pfd, 2, (int)(next > t ? next - t : 0)) > 0)
@@ -154,11 +127,11 @@ static void serve(const struct ike_addr *me, uint64_t end, bool down)
 				if (pfd[i].revents & POLLIN)
 					receive(i, me);
 		if (installed && down && !terminated) {
-			ike_terminate(ctx, "peer", now_ms(), &err);
+			ike_terminate(ctx, "peer", tool_now_ms(), &err);
 			terminated = true;
 		}
 		if (!stop && installed && (!down || deleted))
-			stop = now_ms() + (down ? 1000 : 3000);
+			stop = tool_now_ms() + (down ? 1000 : 3000);
 	}
 }
 
@@ -171,6 +144,7 @@ int main(int argc, char **argv)
 	static struct ike_secret_cfg sec;
 	bool initiate = false, down = false;
 	struct ike_addr me;
+	struct in_addr me_in;
 	struct ike_err err;
 	uint64_t end;
 	int i = 3;
@@ -180,7 +154,7 @@ int main(int argc, char **argv)
 			"SETTING...\n", argv[0]);
 		return 2;
 	}
-	end = now_ms() + strtoull(argv[2], NULL, 10);
+	end = tool_now_ms() + strtoull(argv[2], NULL, 10);
 	for (; i < argc && strchr(argv[i], '=') == NULL; i++) {
 		initiate |= !strcmp(argv[i], "initiate");
 		down |= !strcmp(argv[i], "down");
@@ -188,17 +162,18 @@ int main(int argc, char **argv)
 	if (tool_conn(&conn, &sec, "peer", argv + i, argc - i))
 		return 2;
 	conn.local = me;
-	fds[0] = udp_socket(&me, 500);
-	fds[1] = udp_socket(&me, NATT_PORT);
+	memcpy(&me_in, me.addr, 4);
+	fds[0] = tool_udp_socket(me_in, 500, 0);
+	fds[1] = tool_udp_socket(me_in, NATT_PORT, 0);
 	ctx = ike_ctx_new(&ops);
 	if (!ctx || ike_load(ctx, &conn, 1, &sec, 1, &err) ||
-	    (initiate && ike_initiate(ctx, "peer", NULL, now_ms(), &err))) {
+	    (initiate && ike_initiate(ctx, "peer", NULL, tool_now_ms(), &err))) {
 		fprintf(stderr, "setup: %s\n", ctx ? err.reason : "no memory");
 		return 2;
 	}
 	serve(&me, end, down);
 	ike_foreach_sa(ctx, print_sa, &i);
-	ike_ctx_free(ctx, now_ms());
+	ike_ctx_free(ctx, tool_now_ms());
 	xs_wipe(&sec, sizeof(sec));
 	return installed ? 0 : 1;
 }

@@ -21,6 +21,7 @@
 
 #include "ike/frag.h"
 #include "ike/sk.h"
+#include "tests/ike/ike_tool_io.h"
 
 #define SPI_I 0x0123456789abcdefull
 #define SPI_R 0xfedcba9876543210ull
@@ -31,33 +32,11 @@ static struct ike_err err;
 static struct ike_frag_reasm reasm;
 static uint8_t bytes[IKEV2_MSG_MAX_BYTES];
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s), i;
-
-	if (n % 2 || n / 2 > cap) {
-		fprintf(stderr, "bad hex argument\n");
-		exit(2);
-	}
-	for (i = 0; i < n / 2; i++) {
-		char byte[3] = { s[2 * i], s[2 * i + 1], 0 };
-
-		out[i] = (uint8_t)strtoul(byte, NULL, 16);
-	}
-	return n / 2;
-}
-
-static void puthex(const uint8_t *p, size_t len)
-{
-	while (len--)
-		printf("%02x", *p++);
-}
-
 static struct ike_sk *sk_arg(char **argv)
 {
 	static uint8_t e[IKE_ENCR_KEY_MAX_LEN], a[IKE_INTEG_KEY_MAX_LEN];
-	size_t e_len = unhex(argv[2], e, sizeof(e));
-	size_t a_len = unhex(argv[3], a, sizeof(a));
+	size_t e_len = tool_unhex(argv[2], e, sizeof(e));
+	size_t a_len = tool_unhex(argv[3], a, sizeof(a));
 	struct ike_sk *sk = ike_sk_new((uint16_t)atoi(argv[0]),
 				       (uint16_t)atoi(argv[1]), e, e_len, a,
 				       a_len);
@@ -75,7 +54,7 @@ static struct ike_sk *sk_arg(char **argv)
 static void inner_arg(char **argv)
 {
 	ike_buf_init_inner(&ib);
-	ib.len = unhex(argv[1], ib.data, sizeof(ib.data));
+	ib.len = tool_unhex(argv[1], ib.data, sizeof(ib.data));
 	ib.first = (uint8_t)atoi(argv[0]);
 }
 
@@ -96,14 +75,14 @@ static int cmd_seal(struct ike_sk *sk, char **argv)
 	rc = ike_sk_seal(sk, &mb, &ib);
 	if (rc < 0)
 		return refused("seal", rc);
-	puthex(mb.data, (size_t)rc);
+	tool_puthex(mb.data, (size_t)rc);
 	printf("\n");
 	return 0;
 }
 
 static int parse_arg(const char *hex)
 {
-	size_t len = unhex(hex, bytes, sizeof(bytes));
+	size_t len = tool_unhex(hex, bytes, sizeof(bytes));
 
 	return ike_msg_parse(bytes, len, &msg, &err) ? -100 : 0;
 }
@@ -119,7 +98,7 @@ static int cmd_open(struct ike_sk *sk, char **argv)
 	if (rc)
 		return refused("open", rc);
 	printf("%u ", msg.sk.inner);
-	puthex(inner.ptr, inner.len);
+	tool_puthex(inner.ptr, inner.len);
 	if (ike_msg_parse_inner(&msg, inner.ptr, inner.len, &err))
 		return refused("inner", -100);
 	for (i = 0; i < msg.npayloads; i++)
@@ -130,7 +109,7 @@ static int cmd_open(struct ike_sk *sk, char **argv)
 
 static int emit(void *arg, const uint8_t *m, size_t len)
 {
-	puthex(m, len);
+	tool_puthex(m, len);
 	printf("\n");
 	return 0;
 }
@@ -169,7 +148,7 @@ static int cmd_reasm(struct ike_sk *sk, int argc, char **argv)
 	if (len < 0)
 		return refused("take", (int)len);
 	printf("%u ", first);
-	puthex(ib.data, (size_t)len);
+	tool_puthex(ib.data, (size_t)len);
 	printf("\n");
 	return 0;
 }

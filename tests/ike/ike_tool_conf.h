@@ -22,6 +22,7 @@
 
 #include "ike/ike.h"
 #include "ike/proposal.h"
+#include "tests/ike/ike_tool_io.h"
 
 static int tool_addr(const char *s, struct ike_addr *a)
 {
@@ -257,14 +258,6 @@ static int tool_conn(struct ike_conn_cfg *c, struct ike_secret_cfg *sec,
 			return -1;
 		}
 	return 0;
-}
-
-static void tool_hex(const char *key, const uint8_t *p, size_t len)
-{
-	printf("\"%s\": \"", key);
-	while (len--)
-		printf("%02x", *p++);
-	printf("\"");
 }
 
 static void tool_print_ts(const char *key, const struct ike_ts_pld *ts)
