@@ -27,7 +27,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import secrets
 import shutil
 import subprocess
@@ -37,6 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+from bench_machine import machine  # noqa: E402
 from netns import topology, wait_for  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -401,16 +401,6 @@ def print_tables(results, ratios, goals, worst, cls):
     log("  xdpsec TCP >= 4x strongSwan:        %s" % ("met" if goals["tcp_vs_strongswan_4x"] else "MISSED"))
     log("  xdpsec TCP >= 75%% of no-crypto:     %s" % ("met" if goals["tcp_vs_nocrypto_75pct"] else "MISSED"))
     log("  classification < 100 ns (worst %.1f): %s" % (worst, "met" if goals["classify_under_100ns"] else "MISSED"))
-
-
-def machine():
-    cpu = ""
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release()}
 
 
 def main():

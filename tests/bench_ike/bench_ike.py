@@ -30,7 +30,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import secrets
 import subprocess
 import sys
@@ -39,6 +38,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+from bench_machine import machine  # noqa: E402
 from netns import Netns  # noqa: E402
 from strongswan import Charon  # noqa: E402
 from test_ike_interop import Daemon  # noqa: E402
@@ -160,16 +160,6 @@ def run_xdpsec(args, pair, psk, work):
             d.kill9()
             d.stop()
 
-
-
-def machine():
-    cpu = ""
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release()}
 
 
 def main():
