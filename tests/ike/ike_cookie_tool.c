@@ -144,15 +144,9 @@ int main(int argc, char **argv)
 	struct in_addr addr;
 	int rc;
 
-	if (argc != 5 || inet_pton(AF_INET, argv[2], &addr) != 1) {
-		fprintf(stderr, "usage: %s PROPOSALS ADDR THRESHOLD TIMEOUT_MS\n",
-			argv[0]);
-		return 2;
-	}
-	if (ike_prop_parse(argv[1], IKEV2_PROTO_IKE, &ours, &err)) {
-		fprintf(stderr, "proposals: %s\n", err.reason);
-		return 2;
-	}
+	rc = tool_responder_args(argc, argv, 5, "THRESHOLD TIMEOUT_MS", &addr, &ours);
+	if (rc)
+		return rc;
 	if (ike_cookies_init(&jar, (uint32_t)atoi(argv[3]),
 			     IKE_COOKIE_ROTATE_MS, IKE_COOKIE_GRACE_MS,
 			     tool_now_ms()))

@@ -121,15 +121,9 @@ int main(int argc, char **argv)
 	struct in_addr addr;
 	int rc;
 
-	if (argc != 4 || inet_pton(AF_INET, argv[2], &addr) != 1) {
-		fprintf(stderr, "usage: %s PROPOSALS ADDR TIMEOUT_MS\n",
-			argv[0]);
-		return 2;
-	}
-	if (ike_prop_parse(argv[1], IKEV2_PROTO_IKE, &ours, &err)) {
-		fprintf(stderr, "proposals: %s\n", err.reason);
-		return 2;
-	}
+	rc = tool_responder_args(argc, argv, 4, "TIMEOUT_MS", &addr, &ours);
+	if (rc)
+		return rc;
 	rc = tool_serve(addr, atoi(argv[3]), on_datagram);
 	ike_init_sa_wipe(&sa);
 	return rc;

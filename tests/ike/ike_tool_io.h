@@ -21,6 +21,7 @@
 
 #include "ike/ikev2.h"
 #include "ike/ikev2_init.h"
+#include "ike/proposal.h"
 
 /* The non-ESP marker before an IKE message on UDP 4500 (RFC 3948 2.2). */
 enum { TOOL_MARKER_BYTES = 4 };
@@ -110,6 +111,29 @@ static inline uint8_t *tool_recv_ike(int fd, uint8_t *buf, size_t cap,
 		return NULL;
 	*len = (size_t)n - marker;
 	return buf + marker;
+}
+
+/*
+ * The arguments the IKE_SA_INIT responder tools start with, PROPOSALS ADDR
+ * (IPv4), into ours and addr, with argc nargs in all (usage: the rest of
+ * the usage line); 0, or 2 (the exit status) after saying what is wrong.
+ */
+static inline int tool_responder_args(int argc, char **argv, int nargs,
+				      const char *usage, struct in_addr *addr,
+				      struct ike_sa_pld *ours)
+{
+	struct ike_err err;
+
+	if (argc != nargs || inet_pton(AF_INET, argv[2], addr) != 1) {
+		fprintf(stderr, "usage: %s PROPOSALS ADDR %s\n", argv[0],
+			usage);
+		return 2;
+	}
+	if (ike_prop_parse(argv[1], IKEV2_PROTO_IKE, ours, &err)) {
+		fprintf(stderr, "proposals: %s\n", err.reason);
+		return 2;
+	}
+	return 0;
 }
 
 /* fd received a datagram addressed to local (port 4500 when marker):
