@@ -17,6 +17,7 @@ import tempfile
 
 import pytest
 
+from guest_topology import build_guest_topology, remove_guest_topology
 from netns import PYTHON, Netns, Xdpsec, wait_for
 from test_dataplane_common import TCP_CLIENT, TCP_SERVER, alg, key
 
@@ -149,34 +150,8 @@ class Bed:
 
     def build(self):
         p = self.prefix
-        for n in (self.lan, self.gw, self.br):
-            subprocess.run(["ip", "netns", "add", n.name], check=True)
-            n.run("sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 "
-                  "net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0")
-        self.gw.run("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1")
-        self.gw.run(f"ip link add {p}gl type veth peer name {p}l netns {self.lan.name}")
-        self.gw.run(f"ip link add {p}gw type veth peer name {p}bw netns {self.br.name}")
-        self.guest.start()
-        self.br.run(f"ip link add br0 type bridge && ip link set br0 up && "
-                    f"ip link set {p}bw master br0 up && "
-                    f"ip link set {self.guest.taps[0]} master br0 up")
-        self.lan.run(f"ethtool -K {p}l tso off gso off >/dev/null && ip link set {p}l up")
-        self.gw.run(f"ip link set {p}gl up && ip link set {p}gw up")
-        self.guest.run("sysctl -qw net.ipv6.conf.all.accept_dad=0 "
-                       "net.ipv6.conf.eth0.accept_dad=0")
-        for fam, a in ADDR.items():
-            v = "-6" if fam == "IP6" else "-4"
-            self.lan.run(f"ip addr add {a['lan']}/{a['plen']} dev {p}l && "
-                         f"ip {v} route add default via {a['gwlan']}")
-            self.gw.run(f"ip addr add {a['gwlan']}/{a['plen']} dev {p}gl && "
-                        f"ip addr add {a['gw']}/{a['plen']} dev {p}gw && "
-                        f"ip {v} route add {a['inner']}/{a['host']} via {a['guest']}")
-            self.guest.run(f"ip addr add {a['guest']}/{a['plen']} dev eth0 && "
-                           f"ip addr add {a['inner']}/{a['host']} dev lo")
-        self.guest.up("eth0")
-        for fam, a in ADDR.items():
-            v = "-6" if fam == "IP6" else "-4"
-            self.guest.run(f"ip {v} route add {a['lan_net']} via {a['gw']} src {a['inner']}")
+        build_guest_topology(p, self.lan, self.gw, self.br, self.guest, ADDR,
+                             lambda a: f"{a['inner']}/{a['host']}")
         self.h.start(p + "gw", p + "gl")
         self.gstart()
 
@@ -185,10 +160,8 @@ class Bed:
             self.h.stop()
         finally:
             try:
-                self.guest.close()
+                remove_guest_topology(self.lan, self.gw, self.br, self.guest)
             finally:
-                for n in (self.lan, self.gw, self.br):
-                    subprocess.run(["ip", "netns", "del", n.name], check=False)
                 shutil.rmtree(self.bins, ignore_errors=True)
 
     def g(self, *args, check=True):
