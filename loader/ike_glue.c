@@ -438,10 +438,11 @@ void xs_ike_close(struct xs_daemon *d)
 	if (!ike)
 		return;
 	core_stop(ike);
-	xs_ike_forget(ike);
+	xs_ike_forget(d);
 	socks_close(ike);
 	xs_ike_conf_free(&ike->conf);
 	free(ike->children);
+	free(ike->retired);
 	free(ike->pols);
 	free(ike);
 	d->ike = NULL;

@@ -36,6 +36,12 @@ struct xs_ike_child {
 	uint64_t pending_until;		/* CLOCK_MONOTONIC ms */
 };
 
+/* A rekeyed Child SA whose inbound SA stays until `until` (ms). */
+struct xs_ike_retired {
+	struct xs_ike_child ch;
+	uint64_t until;
+};
+
 /* A policy added for a reqid (trap: by the configuration; reqid 0: the
  * BYPASS of IKE's own datagrams). */
 struct xs_ike_pol {
@@ -52,6 +58,8 @@ struct xs_ike {
 	uint64_t next_ms;		/* ike_tick() deadline */
 	struct xs_ike_child *children;
 	size_t nchildren, child_cap;
+	struct xs_ike_retired *retired;	/* rekeyed inbound SAs kept a while */
+	size_t nretired, retired_cap;
 	struct xs_ike_pol *pols;
 	size_t npols, pol_cap;
 };
@@ -101,7 +109,7 @@ void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
  */
 int xs_ike_policies_install(struct xs_daemon *d, char *why);
 /* Forget every Child SA and policy of ours (the maps were flushed). */
-void xs_ike_forget(struct xs_ike *ike);
+void xs_ike_forget(struct xs_daemon *d);
 /*
  * load-conf's flush: every SA and policy but IKE's own Child SAs and
  * policies, which the new configuration keeps or tears down. 0 or -1.

@@ -19,6 +19,8 @@
 enum {
 	SPI_MIN = 256,			/* 1-255 are reserved (RFC 4303) */
 	PENDING_OUT_MS = 2000,		/* a rekey's outbound SA waits at most */
+	RETIRED_IN_MS = 3000,		/* a rekeyed inbound SA stays this long */
+	RETIRED_MAX = 256,
 };
 
 static struct xs_ike_child *child_find(struct xs_ike *ike, uint8_t proto,
@@ -250,12 +252,47 @@ int xs_ike_child_install(void *user, const struct ike_child_install *c,
 	return 0;
 }
 
+/*
+ * The inbound SA of a rekeyed Child SA stays RETIRED_IN_MS after its
+ * delete (strongSwan's delete_rekeyed_delay): the peer's last packets
+ * with it may still be on the way, queued behind the DELETE's exchange.
+ * false if the list is full (the SA then goes at once).
+ */
+static bool retire_in(struct xs_ike *ike, const struct xs_ike_child *ch)
+{
+	if (ike->nretired >= RETIRED_MAX ||
+	    xs_ike_grow((void **)&ike->retired, &ike->retired_cap,
+			ike->nretired, sizeof(*ike->retired)))
+		return false;
+	ike->retired[ike->nretired].ch = *ch;
+	ike->retired[ike->nretired].ch.pending_out = NULL;
+	ike->retired[ike->nretired++].until = xs_ike_now_ms() + RETIRED_IN_MS;
+	return true;
+}
+
+/* Delete the retired inbound SAs whose time is up (all: now UINT64_MAX). */
+static void retired_expire(struct xs_daemon *d, uint64_t now)
+{
+	struct xs_ike *ike = d->ike;
+	size_t i = 0;
+
+	while (i < ike->nretired) {
+		if (now < ike->retired[i].until) {
+			i++;
+			continue;
+		}
+		sa_del(d, &ike->retired[i].ch, true);
+		ike->retired[i] = ike->retired[--ike->nretired];
+	}
+}
+
 void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 			 uint32_t spi_out)
 {
 	struct xs_daemon *d = user;
 	struct xs_ike *ike = d->ike;
 	struct xs_ike_child *ch = child_find(ike, xs_ike_dp_proto(proto), spi_in);
+	bool rekeyed = false;
 	uint32_t reqid;
 	size_t i;
 
@@ -263,9 +300,12 @@ void xs_ike_child_delete(void *user, uint8_t proto, uint32_t spi_in,
 		return;
 	for (i = 0; i < ike->nchildren; i++)	/* its successor takes over */
 		if (ike->children[i].replaces_spi_in == spi_in &&
-		    ike->children[i].proto == ch->proto)
+		    ike->children[i].proto == ch->proto) {
 			pending_install(d, &ike->children[i]);
-	sa_del(d, ch, true);
+			rekeyed = true;
+		}
+	if (!(rekeyed && retire_in(ike, ch)))
+		sa_del(d, ch, true);
 	sa_del(d, ch, false);
 	pending_drop(ch);
 	reqid = ch->reqid;
@@ -356,17 +396,18 @@ int xs_ike_flush_manual(struct xs_daemon *d, char *why)
 	return 0;
 }
 
-void xs_ike_forget(struct xs_ike *ike)
+void xs_ike_forget(struct xs_daemon *d)
 {
+	struct xs_ike *ike = d->ike;
 	size_t i;
 
+	retired_expire(d, UINT64_MAX);
 	for (i = 0; i < ike->nchildren; i++)
 		pending_drop(&ike->children[i]);
 	ike->nchildren = 0;
 	ike->npols = 0;
 }
 
-/* An SA's state by its slot (0 while a rekey's outbound one waits). */
 /*
  * An SA's state by its slot (0 while a rekey's outbound one waits). One
  * the running worker has no keys for (it was restarted: attach) counts as
@@ -393,6 +434,7 @@ void xs_ike_lifetimes(struct xs_daemon *d, uint64_t now)
 	struct xs_ike *ike = d->ike;
 	size_t i, n = 0;
 
+	retired_expire(d, now);
 	for (i = 0; i < ike->nchildren && n < 64; i++) {
 		struct xs_ike_child *ch = &ike->children[i];
 		uint8_t in, out, worst;

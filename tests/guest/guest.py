@@ -36,7 +36,8 @@ API (kept small and stable):
 
 The guest sees the host's whole root read-only (9p) under a tmpfs overlay, so
 it runs the host's ip, python3, tcpdump and build/ (as they were when it
-booted: the overlay caches lookups); its own /tmp, /run, /sys/fs/bpf.
+booted: the overlay caches lookups); its own /run and /sys/fs/bpf (/tmp is
+the host's, writable through the overlay).
 Loaded: virtio, 9p, overlay, xfrm_user, xfrm_interface, esp4/6, ah4/6, the
 ESP crypto (gcm, chacha20poly1305, authenc(esn), cbc, ctr, hmac, sha1/256/512,
 aesni), veth, bridge, tun, sch_ingress, cls_bpf, act_bpf. KVM is used when
