@@ -383,11 +383,17 @@ static void child_response(struct ike_sa *sa, const struct ike_msg *m,
 		return;
 	}
 	if (child_done(sa, c, old, m, now)) {
-		ike_child_free(c);
 		if (old && old->state == IKE_CHILD_REKEYING && !x->collided) {
 			ike_child_state(old, IKE_CHILD_INSTALLED);
 			old->rekey_ms = now + IKE_CCSA_FAIL_RETRY_MS;
 		}
+		ike_ccsa_reset(x);
+		/* the peer made its half of the answer we refused: delete it */
+		if (ike_msg_has(m, IKEV2_PAYLOAD_SA))
+			ike_info_delete_child(c, now);
+		else
+			ike_child_free(c);
+		return;
 	}
 	ike_ccsa_reset(x);
 }

@@ -382,3 +382,26 @@ def test_dataplane_limits(esp, opts, hard, soft):
             assert 900 <= c["rekey_packets"] <= 1000
         else:
             assert c["rekey_packets"] == soft
+
+
+def test_refused_ccsa_answer_child_deleted():
+    """i asks (CREATE_CHILD_SA, no REKEY_SA) for a transport-mode Child SA;
+    r, tunnel only, answers with a tunnel-mode one it already installed: i
+    refuses the answer and deletes that SA at r (RFC 7296 1.3), so neither
+    side keeps it (the IKE_AUTH one went the same way)."""
+    ev, keys = run(["up=6000:i"], i=["mode=transport"], until=12000)
+    xs = exchanges(ev, keys)
+    assert [x.by for x in xs] == ["i"] and not xs[0].notifies()
+    assert not installs(ev, "i")
+    made = installs(ev, "r")
+    assert len(made) == 2 and not any(c["transport"] for c in made)
+    gone = deletes(ev, "r", 12000)
+    assert sorted(d["spi_in"] for d in gone) == sorted(c["spi_in"] for c in made)
+    assert [d for d in gone if d["spi_in"] == made[1]["spi_in"]][0]["t"] < 6100
+    dels = [e for e in ev if e["event"] == "msg" and e["from"] == "i" and e["t"] >= 6000 and
+            bytes.fromhex(e["hex"])[18] == EXCH_INFO and not bytes.fromhex(e["hex"])[19] & 0x20]
+    spis = [b[4:] for d in dels for t, b in open_sk(d["hex"], keys) if t == 42 and b[0] == 3]
+    assert spis == [int(made[1]["spi_out"]).to_bytes(4, "big")]
+    for s in "ir":
+        (sa,) = final(ev, s)
+        assert sa["state"] == "ESTABLISHED" and sa["children"] == 0
