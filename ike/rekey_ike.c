@@ -91,6 +91,18 @@ static void adopt(const struct ike_sa *old, struct ike_sa *n, uint64_t now)
 		   n->initiator ? "initiator" : "responder");
 }
 
+/* The Child SAs queued to be made (no kick: to's timer starts them). */
+static void move_queue(struct ike_ccsa *x, struct ike_sa *to)
+{
+	struct ike_ccsa *y = ike_ccsa_get(to);
+	uint8_t i;
+
+	for (i = 0; y && i < x->nqueue && y->nqueue < IKE_CONN_MAX_CHILDREN;
+	     i++)
+		y->queue[y->nqueue++] = x->queue[i];
+	x->nqueue = 0;
+}
+
 static void move_children(struct ike_sa *from, struct ike_sa *to)
 {
 	struct ike_child *c;
@@ -103,6 +115,8 @@ static void move_children(struct ike_sa *from, struct ike_sa *to)
 		to->children = c;
 		to->nchildren++;
 	}
+	if (from->ccsa && from->ccsa->nqueue)
+		move_queue(from->ccsa, to);
 }
 
 /* ---- initiator ----------------------------------------------------------- */

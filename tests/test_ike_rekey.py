@@ -405,3 +405,21 @@ def test_refused_ccsa_answer_child_deleted():
     for s in "ir":
         (sa,) = final(ev, s)
         assert sa["state"] == "ESTABLISHED" and sa["children"] == 0
+
+
+def test_queued_child_moves_with_ike_sa_rekey():
+    """`up` while i's IKE SA rekey is in flight: the new Child SA waits in
+    the old IKE SA's queue; the rekey moves it to the new IKE SA, where it
+    is made (KEYMAT from the new SK_d), not lost with the old SA."""
+    # (soft at 9 s: the new IKE SA's keys printed, and one more exchange)
+    ev, keys = run(["expire=4000:i", "rekeyike=5000:i", "up=5000:i", "soft=9000:r"],
+                   until=12000)
+    x, y, z = exchanges(ev, keys)
+    new_spis = (x.sa_spi().hex(), x.sa_spi(True).hex())
+    assert x.by == "i" and y.by == "i" and y.spis == new_spis and z.by == "r"
+    assert not [n for n in y.notifies(resp=False) if n[0] == N_REKEY_SA]
+    new = {s: installs(ev, s)[1] for s in "ir"}
+    check_child_keys(new, "i", keymat(keys[new_spis]["sk_d"], y.ni() + y.nr()))
+    for s in "ir":
+        (sa,) = final(ev, s)
+        assert (sa["spi_i"], sa["spi_r"]) == new_spis and sa["children"] == 1
