@@ -189,6 +189,7 @@ struct ike_stats {
 	uint64_t retransmits, give_ups, dup_requests;
 	uint64_t auth_failed, no_proposal, ts_unacceptable;
 	uint64_t cookies_sent;
+	uint64_t invalid_spi_sent;	/* INVALID_IKE_SPI answers (RFC 7296 2.21.4) */
 };
 
 void ike_get_stats(const struct ike_ctx *ctx, struct ike_stats *out);

@@ -223,6 +223,37 @@ static void on_init(struct ike_ctx *ctx, const struct ike_msg *m,
 	ike_init_on_response(sa, m, now);
 }
 
+/*
+ * A request for no IKE SA of ours: RFC 7296 2.21.4's unprotected answer
+ * with INVALID_IKE_SPI (SPIs and message ID copied, back to where it came
+ * from), at most IKE_INVALID_SPI_PER_SEC a second; responses get nothing.
+ */
+static void answer_unknown_spi(struct ike_ctx *ctx, const struct ike_msg *m,
+			       const struct ike_addr *local,
+			       const struct ike_addr *remote, uint64_t now)
+{
+	struct ike_buf *b = &ctx->out;
+	uint8_t flags = IKEV2_FLAG_RESPONSE;
+
+	if (m->flags & IKEV2_FLAG_RESPONSE)
+		return;
+	if (ctx->invalid_spi_sec != now / 1000) {
+		ctx->invalid_spi_sec = now / 1000;
+		ctx->invalid_spi_n = 0;
+	}
+	if (ctx->invalid_spi_n >= IKE_INVALID_SPI_PER_SEC)
+		return;
+	if (!(m->flags & IKEV2_FLAG_INITIATOR))
+		flags |= IKEV2_FLAG_INITIATOR;
+	ike_buf_init(b, m->spi_i, m->spi_r, m->exchange, flags, m->msgid);
+	if (ike_add_notify(b, 0, NULL, 0, IKEV2_N_INVALID_IKE_SPI, NULL, 0) ||
+	    ike_msg_finalise(b) < 0)
+		return;
+	ctx->invalid_spi_n++;
+	ctx->stats.invalid_spi_sent++;
+	ctx->ops.send(ctx->ops.user, local, remote, b->data, b->len);
+}
+
 void ike_input(struct ike_ctx *ctx, const struct ike_addr *local,
 	       const struct ike_addr *remote, const uint8_t *msg, size_t len,
 	       uint64_t now)
@@ -250,6 +281,7 @@ void ike_input(struct ike_ctx *ctx, const struct ike_addr *local,
 		on_init(ctx, m, local, remote, len, now);
 	} else if ((sa = find_sa(ctx, m)) == NULL) {
 		ike_drop(ctx, IKE_DROP_NO_SA);
+		answer_unknown_spi(ctx, m, local, remote, now);
 	} else if (!sa->sk_in || (!ike_msg_has(m, IKEV2_PAYLOAD_SK) &&
 				  !ike_msg_has(m, IKEV2_PAYLOAD_SKF))) {
 		ike_drop(ctx, IKE_DROP_STATE);

@@ -46,6 +46,7 @@ enum {
 	IKE_WHY_MAX = 256,		/* == XS_WHY_MAX of the daemon */
 	IKE_INIT_RETRIES = 3,		/* INVALID_KE / COOKIE restarts */
 	IKE_SA_HASH = 4096,		/* SPI hash buckets (a power of 2) */
+	IKE_INVALID_SPI_PER_SEC = 10,	/* INVALID_IKE_SPI answers a second */
 };
 
 enum ike_sa_state {
@@ -198,6 +199,8 @@ struct ike_ctx {
 	unsigned int nsas, half_open;
 	uint32_t next_sa_id, next_child_id;
 	uint32_t next_reqid;		/* from IKE_REQID_DYNAMIC on */
+	uint64_t invalid_spi_sec;	/* the second now/1000 counted in */
+	unsigned int invalid_spi_n;	/* INVALID_IKE_SPI answers in it */
 	struct ike_stats stats;
 	struct ike_cookies cookies;
 	struct ike_pubkey *pubkeys;	/* per connection (auth_pubkey.c) */

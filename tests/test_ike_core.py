@@ -449,3 +449,24 @@ def test_ah_child_sa():
         assert (c["encr"], c["key_bits"], c["integ"]) == (0, 0, 13)
         assert c["encr_in"] == c["encr_out"] == ""
     check_keys(res, 0, 48)
+
+
+def test_invalid_ike_spi_answered_rate_limited():
+    """Requests for IKE SPIs r does not know (15 at 6 s, 15 at 8 s, from
+    i's address and port 500) get RFC 7296 2.21.4's unprotected answer:
+    SPIs and message ID copied, the response flag, one INVALID_IKE_SPI
+    notify; at most 10 a second. i, given those responses for no SA of its
+    own, answers nothing; the real IKE SA is untouched."""
+    res = run(["stray=6000:i", "stray=8000:i"], until=10000)
+    ans = [m for m in res["msgs"] if m["from"] == "r" and 6000 < m["t"] < 10000]
+    assert [m["t"] for m in ans] == [6010] * 10 + [8010] * 10
+    want = (bytes([0x51] * 8 + [0x52] * 8) + bytes([41, 0x20, 37, 0x20]) +
+            (7).to_bytes(4, "big") + (36).to_bytes(4, "big") +
+            bytes([0, 0, 0, 8, 0, 0]) + (4).to_bytes(2, "big"))
+    assert all(bytes.fromhex(m["hex"]) == want for m in ans)
+    assert all((m["sport"], m["dport"]) == (500, 500) for m in ans)
+    assert not [m for m in res["msgs"] if m["from"] == "i" and 6000 < m["t"] < 10000]
+    st = res["stats"]
+    assert st["r"]["invalid_spi_sent"] == 20 and st["r"]["drop_no-sa"] == 30
+    assert st["i"]["invalid_spi_sent"] == 0 and st["i"]["drop_no-sa"] == 20
+    assert [s["state"] for s in res["sa"]["i"] + res["sa"]["r"]] == ["ESTABLISHED"] * 2

@@ -18,6 +18,8 @@
  *   soft=MS:SIDE  soft expiry (the dataplane's rekey event) of it at MS
  *   rekeyike=MS:SIDE  SIDE's IKE SAs are due for a rekey at MS
  *   up=MS:SIDE    `up pair net` on SIDE at MS
+ *   stray=MS:SIDE  SIDE sends 15 INFORMATIONAL requests (message ID 7)
+ *                 for IKE SPIs 5151...51/5252...52 at MS (not printed)
  *   dhpriv=SIDE:GROUP:HEX  the key pair (private value HEX) of SIDE's
  *                 next CREATE_CHILD_SA request, given at each soft or
  *                 rekeyike action of SIDE (test-only)
@@ -39,7 +41,7 @@
 #include "ike/sa.h"
 #include "tests/ike/ike_tool_conf.h"
 
-enum { LATENCY_MS = 10, MAX_RULES = 16, MAX_QUEUE = 4096 };
+enum { LATENCY_MS = 10, MAX_RULES = 16, MAX_QUEUE = 4096, STRAYS = 15 };
 
 struct datagram {
 	uint64_t at;
@@ -213,7 +215,8 @@ static void print_stats(int side)
 	       "%llu, \"failed\": %llu, \"deleted\": %llu, \"installed\": "
 	       "%llu, \"child_failed\": %llu, \"retransmits\": %llu, "
 	       "\"give_ups\": %llu, \"dup_requests\": %llu, \"auth_failed\": "
-	       "%llu, \"no_proposal\": %llu, \"ts_unacceptable\": %llu",
+	       "%llu, \"no_proposal\": %llu, \"ts_unacceptable\": %llu, "
+	       "\"invalid_spi_sent\": %llu",
 	       side_name[side], (unsigned long long)st.sa_established,
 	       (unsigned long long)st.sa_failed,
 	       (unsigned long long)st.sa_deleted,
@@ -224,7 +227,8 @@ static void print_stats(int side)
 	       (unsigned long long)st.dup_requests,
 	       (unsigned long long)st.auth_failed,
 	       (unsigned long long)st.no_proposal,
-	       (unsigned long long)st.ts_unacceptable);
+	       (unsigned long long)st.ts_unacceptable,
+	       (unsigned long long)st.invalid_spi_sent);
 	for (i = 0; i < IKE_DROP_COUNT; i++)
 		printf(", \"drop_%s\": %llu", ike_drop_name(i),
 		       (unsigned long long)st.drops[i]);
@@ -242,7 +246,7 @@ static int parse_rule(const char *opt)
 	snprintf(r->kind, sizeof(r->kind), "%.*s", (int)(v - opt - 1), opt);
 	if (!strcmp(r->kind, "down") || !strcmp(r->kind, "expire") ||
 	    !strcmp(r->kind, "soft") || !strcmp(r->kind, "rekeyike") ||
-	    !strcmp(r->kind, "up")) {
+	    !strcmp(r->kind, "up") || !strcmp(r->kind, "stray")) {
 		unsigned long long at;
 
 		if (sscanf(v, "%llu:%c", &at, &side) != 2)
@@ -355,6 +359,21 @@ static void rekey_action(const struct rule *r)
 	}
 }
 
+/* STRAYS header-only INFORMATIONAL requests for IKE SPIs nobody has. */
+static void send_strays(int from)
+{
+	uint8_t msg[28] = { 0x51, 0x51, 0x51, 0x51, 0x51, 0x51, 0x51, 0x51,
+			    0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52, 0x52,
+			    0, 0x20, IKEV2_EXCHANGE_INFORMATIONAL,
+			    IKEV2_FLAG_INITIATOR, 0, 0, 0, 7, 0, 0, 0, 28 };
+	struct ike_addr src, dst;
+
+	tool_addr(from ? addr_r : addr_i, &src);
+	tool_addr(from ? addr_i : addr_r, &dst);
+	src.port = dst.port = 500;
+	enqueue(!from, &dst, &src, msg, sizeof(msg), STRAYS);
+}
+
 static void run_actions(uint64_t from, uint64_t to)
 {
 	struct ike_err err;
@@ -372,6 +391,8 @@ static void run_actions(uint64_t from, uint64_t to)
 			ike_initiate(ctx[r->side], "pair", "net", now, &err);
 		if (!strcmp(r->kind, "soft") || !strcmp(r->kind, "rekeyike"))
 			rekey_action(r);
+		if (!strcmp(r->kind, "stray"))
+			send_strays(r->side);
 		for (sa = ctx[r->side]->sas; !strcmp(r->kind, "expire") && sa;
 		     sa = sa->next)
 			if (sa->children)
