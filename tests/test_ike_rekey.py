@@ -423,3 +423,24 @@ def test_queued_child_moves_with_ike_sa_rekey():
     for s in "ir":
         (sa,) = final(ev, s)
         assert (sa["spi_i"], sa["spi_r"]) == new_spis and sa["children"] == 1
+
+
+def test_ike_sa_rekey_invalid_ke_retry():
+    """The IKE SA was made with X25519; r's connection is reloaded with
+    ECP-256 only: i's IKE SA rekey (KE of group 31) is answered
+    INVALID_KE_PAYLOAD naming 19; i retries with ECP-256 (also offered by
+    it) and the rekey completes with that group, the Child SA moved."""
+    ike = "aes256gcm16-prfsha256-x25519-ecp256"
+    ev, keys = run(["newike=r:aes256gcm16-prfsha256-ecp256", "reike=4000:r",
+                    "rekeyike=5000:i"], i=[f"ike={ike}"], r=[f"ike={ike}"], until=12000)
+    x1, x2 = exchanges(ev, keys)
+    assert x1.ke()[0] == 31 and x1.notifies() == [(N_INVALID_KE, b"", b"\x00\x13")]
+    assert x1.sa_spi(True) is None
+    assert x2.spis == x1.spis and x2.ke()[0] == 19
+    assert x2.ke(True)[0] == 19 and len(x2.ke(True)[1]) == 64
+    new_spis = (x2.sa_spi().hex(), x2.sa_spi(True).hex())
+    for s in "ir":
+        (sa,) = final(ev, s)
+        assert sa["state"] == "ESTABLISHED" and sa["children"] == 1
+        assert (sa["spi_i"], sa["spi_r"]) == new_spis
+        assert len(installs(ev, s)) == 1 and not deletes(ev, s, 12000)

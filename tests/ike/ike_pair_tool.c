@@ -18,6 +18,9 @@
  *   soft=MS:SIDE  soft expiry (the dataplane's rekey event) of it at MS
  *   rekeyike=MS:SIDE  SIDE's IKE SAs are due for a rekey at MS
  *   up=MS:SIDE    `up pair net` on SIDE at MS
+ *   newike=SIDE:PROPOSALS  IKE proposals for reike=
+ *   reike=MS:SIDE  SIDE's connection takes them at MS (test-only: as a
+ *                 reload of the connection with its SAs up)
  *   stray=MS:SIDE  SIDE sends 15 INFORMATIONAL requests (message ID 7)
  *                 for IKE SPIs 5151...51/5252...52 at MS (not printed)
  *   dhpriv=SIDE:GROUP:HEX  the key pair (private value HEX) of SIDE's
@@ -70,6 +73,7 @@ static uint64_t alive_at = UINT64_MAX;
 static struct ike_addr nat_addr;
 static const char *addr_i = "192.0.2.1", *addr_r = "192.0.2.2";
 static bool always_cookies;
+static const char *new_ike[2] = { "", "" };
 static uint32_t next_spi = 0xc0000000;
 static uint16_t dh_group[2];
 static uint8_t dh_priv[2][IKE_DH_MAX_SECRET_LEN];
@@ -246,7 +250,8 @@ static int parse_rule(const char *opt)
 	snprintf(r->kind, sizeof(r->kind), "%.*s", (int)(v - opt - 1), opt);
 	if (!strcmp(r->kind, "down") || !strcmp(r->kind, "expire") ||
 	    !strcmp(r->kind, "soft") || !strcmp(r->kind, "rekeyike") ||
-	    !strcmp(r->kind, "up") || !strcmp(r->kind, "stray")) {
+	    !strcmp(r->kind, "up") || !strcmp(r->kind, "stray") ||
+	    !strcmp(r->kind, "reike")) {
 		unsigned long long at;
 
 		if (sscanf(v, "%llu:%c", &at, &side) != 2)
@@ -281,6 +286,8 @@ static int parse_opt(const char *opt)
 {
 	if (!strncmp(opt, "dhpriv=", 7))
 		return parse_dhpriv(opt + 7);
+	if (!strncmp(opt, "newike=", 7) && strlen(opt) > 9 && opt[8] == ':')
+		return (new_ike[opt[7] == 'r'] = opt + 9), 0;
 	if (!strncmp(opt, "until=", 6))
 		return (until = strtoull(opt + 6, NULL, 10)), 0;
 	if (!strncmp(opt, "dead=", 5))
@@ -359,6 +366,16 @@ static void rekey_action(const struct rule *r)
 	}
 }
 
+/* SIDE's IKE proposals become those of newike= (a reload of the conn). */
+static void reload_ike_proposals(int side)
+{
+	struct ike_err err;
+
+	if (ike_prop_parse(new_ike[side], IKEV2_PROTO_IKE,
+			   &ctx[side]->conns[0].proposals, &err))
+		fprintf(stderr, "reike: %s\n", err.reason);
+}
+
 /* STRAYS header-only INFORMATIONAL requests for IKE SPIs nobody has. */
 static void send_strays(int from)
 {
@@ -393,6 +410,8 @@ static void run_actions(uint64_t from, uint64_t to)
 			rekey_action(r);
 		if (!strcmp(r->kind, "stray"))
 			send_strays(r->side);
+		if (!strcmp(r->kind, "reike"))
+			reload_ike_proposals(r->side);
 		for (sa = ctx[r->side]->sas; !strcmp(r->kind, "expire") && sa;
 		     sa = sa->next)
 			if (sa->children)
