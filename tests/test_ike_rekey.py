@@ -426,8 +426,8 @@ def test_queued_child_moves_with_ike_sa_rekey():
 
 
 def test_ike_sa_rekey_invalid_ke_retry():
-    """The IKE SA was made with X25519; r's connection is reloaded with
-    ECP-256 only: i's IKE SA rekey (KE of group 31) is answered
+    """The IKE SA was made with X25519; then r's IKE proposals become
+    ECP-256 only (test-only, in place, the SA kept): i's IKE SA rekey (KE of group 31) is answered
     INVALID_KE_PAYLOAD naming 19; i retries with ECP-256 (also offered by
     it) and the rekey completes with that group, the Child SA moved."""
     ike = "aes256gcm16-prfsha256-x25519-ecp256"
