@@ -298,7 +298,7 @@ json_t *xs_ike_stats_json(const struct xs_daemon *d)
 	for (i = 0; i < IKE_DROP_COUNT; i++)
 		json_object_set_new(drops, ike_drop_name(i), json_integer(st.drops[i]));
 	return json_pack("{s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-			 "s:I,s:o}",
+			 "s:I,s:I,s:o}",
 		"connections", (int)d->ike->conf.nconns,
 		"child_sas", (int)d->ike->nchildren,
 		"sa_established", (json_int_t)st.sa_established,
@@ -313,5 +313,6 @@ json_t *xs_ike_stats_json(const struct xs_daemon *d)
 		"no_proposal", (json_int_t)st.no_proposal,
 		"ts_unacceptable", (json_int_t)st.ts_unacceptable,
 		"cookies_sent", (json_int_t)st.cookies_sent,
+		"invalid_spi_sent", (json_int_t)st.invalid_spi_sent,
 		"dup_requests", (json_int_t)st.dup_requests, "drops", drops);
 }

@@ -34,7 +34,6 @@ with %any addresses on the responder.
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -592,10 +591,11 @@ def test_failures(rig, initiator, overrides, as_init, as_resp, theirs):
     wait_for(lambda: ours in d.log()[mark:], timeout=15, what=f"'{ours}' in xdpsec's log")
     if initiator == "charon":
         wait_for(lambda: theirs in c.log()[cmark:], timeout=10, what=f"'{theirs}' in charon's log")
-    time.sleep(0.5)
-    after = d.js("status")["ike"]
-    assert after["sa_failed"] + after["child_failed"] + after["no_proposal"] > \
-        before["sa_failed"] + before["child_failed"] + before["no_proposal"], (before, after)
+
+    def failures(st):
+        return st["sa_failed"] + st["child_failed"] + st["no_proposal"]
+    wait_for(lambda: failures(d.js("status")["ike"]) > failures(before), timeout=10,
+             what="the failure counted in status")
     # nothing installed on either side
     assert d.js("status")["sas"] == 0 and not d.protect()
     assert all(not s["child_sas"] for s in d.sas())
@@ -654,16 +654,42 @@ def test_junk_datagrams(rig):
     500 and 4500: counted as dropped by the core, the daemon keeps working."""
     t, d, c = rig
     load_both(rig, PROPOSALS[0])
-    before = d.js("status")["ike"]["drops"]
+    before = sum(d.js("status")["ike"]["drops"].values())
     t.gwB.python(JUNK_SENDER, "192.0.2.1")
-    time.sleep(0.5)
-    after = d.js("status")["ike"]["drops"]
-    assert sum(after.values()) - sum(before.values()) >= 100, (before, after)
+    wait_for(lambda: sum(d.js("status")["ike"]["drops"].values()) - before >= 100,
+             timeout=10, what="the junk counted as IKE drops")
     d.cli("up", "gw")
     wait_for(d.installed, timeout=15, what="xdpsec's SAs after the junk")
     assert t.lanA.ping(t["LANB_IP4"], count=2)
     d.cli("down", "gw")
     wait_for(d.empty, timeout=10, what="xdpsec without SAs after down")
+
+
+STRAY_REQUEST = """
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 0))
+s.settimeout(10)
+# an INFORMATIONAL request (initiator flag) for SPIs nobody has
+hdr = bytes.fromhex("1122334455667788" "99aabbccddeeff00") + bytes([0, 0x20, 37, 0x08])
+s.sendto(hdr + struct.pack("!II", 0, 28), (sys.argv[1], 500))
+print(s.recv(2048).hex())
+"""
+
+
+def test_invalid_ike_spi_answered(rig):
+    """A request for unknown IKE SPIs gets an unencrypted INVALID_IKE_SPI
+    notify (RFC 7296 2.21.4) back to where it came from, SPIs and message
+    ID copied, response flag set; counted in status."""
+    t, d, c = rig
+    load_both(rig, PROPOSALS[0])
+    before = d.js("status")["ike"]["invalid_spi_sent"]
+    ans = bytes.fromhex(t.gwB.python(STRAY_REQUEST, "192.0.2.1").stdout.strip())
+    assert ans[:16] == bytes.fromhex("112233445566778899aabbccddeeff00")
+    assert ans[18] == 37 and ans[19] & 0x20 and not ans[19] & 0x08, ans.hex()
+    assert ans[20:24] == bytes(4) and ans[16] == 41          # first payload: Notify
+    assert int.from_bytes(ans[28 + 6:28 + 8], "big") == 4    # INVALID_IKE_SPI
+    assert d.js("status")["ike"]["invalid_spi_sent"] == before + 1
 
 
 # ---- xdpsec against xdpsec ------------------------------------------------
