@@ -13,10 +13,10 @@ with SAs whose hard lifetime has expired. The SPD map (xs_spd, active
 generation) must agree with the daemon's list too.
 """
 import random
-import time
 
 import pytest
 
+from netns import wait_for
 from test_loader_daemon import KEY_GCM, Instance, btf_dump
 
 LOCAL = "192.0.2.1"
@@ -165,7 +165,9 @@ def test_dead_sas_are_skipped(inst):
     pols, sas = check(inst, sad)
     slot = {key(s): s["slot"] for s in sas}
     assert pols[0]["sa_slot"] == slot[doomed]
-    time.sleep(2.5)
+    # the daemon's once-a-second lifetime pass marks it dead
+    wait_for(lambda: [s["state"] for s in inst.js("state", "list") if key(s) == doomed]
+             == ["dead"], timeout=10, what="the 1 s SA dead")
     pols, sas = check(inst, sad)
     assert [s["state"] for s in sas if key(s) == doomed] == ["dead"]
     assert pols[0]["sa_slot"] == slot[older]
