@@ -15,6 +15,12 @@
  *   source is an address of this host (transport mode between local
  *   addresses, "fragmentation needed" for local TCP), which the stack
  *   would otherwise drop as martians.
+ * - MTU 3504 on xsi-NAME (the most veth allows beside XDP on its peer:
+ *   a page less XDP's headroom, the Ethernet header and skb_shared_info),
+ *   the size veth checks the worker's frames to the stack against: ESP
+ *   the worker reassembled for a kernel-backend SA (worker/reasm.c) is
+ *   delivered whole for XFRM, and may pass the WAN's MTU. The stack sends
+ *   nothing bigger for it: tc-out's redirects are sized by the WAN.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,6 +117,20 @@ static int offloads_off(int sock, const char *dev, char *why)
 	return 0;
 }
 
+enum { STACK_END_MTU = 3504 };
+
+static void stack_end_mtu(int sock, const char *dev)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	ifr.ifr_mtu = STACK_END_MTU;
+	if (ioctl(sock, SIOCSIFMTU, &ifr) < 0)
+		pr_warn("attach: MTU %d on %s: %s; reassembled ESP for kernel SAs stops at its MTU",
+			STACK_END_MTU, dev, strerror(errno));
+}
+
 static int sysctl_set(const char *dev, const char *key, const char *val,
 		      char *why)
 {
@@ -154,6 +174,8 @@ int xs_veth_tune(const char *stack_end, const char *worker_end, char *why)
 	ret = offloads_off(sock, stack_end, why);
 	if (!ret)
 		ret = offloads_off(sock, worker_end, why);
+	if (!ret)
+		stack_end_mtu(sock, stack_end);
 	close(sock);
 	if (!ret)
 		ret = sysctl_set(stack_end, "accept_local", "1", why);

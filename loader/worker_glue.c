@@ -171,10 +171,12 @@ json_t *xs_glue_json(struct xs_daemon *d)
 	drops = json_object();
 	for (i = 1; i < XS_DROP__MAX; i++)
 		json_object_set_new(drops, xs_drop_name(i), json_integer(st.drops[i]));
-	return json_pack("{s:i,s:b,s:I,s:I,s:I,s:o,s:I,s:I}", "threads", d->nqueues,
+	return json_pack("{s:i,s:b,s:I,s:I,s:I,s:o,s:I,s:I,s:I}",
+			 "threads", d->nqueues,
 			 "no_crypto", d->no_crypto,
 			 "rx", (json_int_t)st.rx, "tx", (json_int_t)st.tx,
 			 "sa_events", (json_int_t)st.sa_events, "drops", drops,
 			 "xsk_rx_dropped", (json_int_t)st.xsk_rx_dropped,
-			 "xsk_rx_ring_full", (json_int_t)st.xsk_rx_ring_full);
+			 "xsk_rx_ring_full", (json_int_t)st.xsk_rx_ring_full,
+			 "reasm_to_kernel", (json_int_t)st.reasm_to_kernel);
 }

@@ -14,7 +14,10 @@
  *
  * A completed datagram has no SA slot from BPF (fragments are not looked
  * up there): its SPI is looked up in xs_sadi the way BPF does it (exact
- * destination, then any), and the slot must be a usable inbound SA.
+ * destination, then any), and the slot must be a usable inbound SA. An SA
+ * of the kernel backend is the kernel's to decrypt: the whole datagram
+ * goes to the stack through the internal veth ("reasm_to_kernel"), where
+ * XFRM takes ESP/AH to a local address whatever the ingress device.
  */
 #include <string.h>
 #include <time.h>
@@ -203,7 +206,8 @@ static bool add(struct xs_wthread *t, struct xs_reasm *r, const struct frag *f,
 }
 
 /* xs_sadi as BPF reads it: exact destination, then any destination. */
-static uint32_t sadi_slot(struct xs_worker *w, const struct xs_rx_info *info)
+static uint32_t sadi_slot(struct xs_worker *w, const struct xs_rx_info *info,
+			  uint8_t *backend)
 {
 	struct xs_sad_key k = { .spi = info->spi, .proto = info->proto,
 				.family = info->family };
@@ -220,8 +224,9 @@ static uint32_t sadi_slot(struct xs_worker *w, const struct xs_rx_info *info)
 		return XS_SA_NONE;
 	e = &w->cfg.sad[slot];
 	if ((e->state != XS_SA_MATURE && e->state != XS_SA_DYING) ||
-	    e->dir != XS_DIR_IN || e->backend != XS_BACKEND_AFXDP)
+	    e->dir != XS_DIR_IN)
 		return XS_SA_NONE;
+	*backend = e->backend;
 	return slot;
 }
 
@@ -230,7 +235,9 @@ static void complete(struct xs_wthread *t, struct xs_reasm *r)
 {
 	uint32_t off = XS_REASM_DATA - r->hlen, len = r->hlen + r->total;
 	uint64_t frame = r->frame;
+	const struct xs_nh to_stack = { .kind = XS_NH_LOCAL };
 	struct xs_rx_info info;
+	uint8_t backend = 0;
 	struct xs_pkt pkt;
 	uint32_t slot;
 
@@ -247,11 +254,15 @@ static void complete(struct xs_wthread *t, struct xs_reasm *r)
 		xs_wk_drop(t, frame, XS_DROP_NOT_IPSEC);
 		return;
 	}
-	slot = sadi_slot(t->w, &info);
-	if (slot == XS_SA_NONE)
+	slot = sadi_slot(t->w, &info, &backend);
+	if (slot == XS_SA_NONE) {
 		xs_wk_drop(t, frame, XS_DROP_UNKNOWN_SPI);
-	else
+	} else if (backend == XS_BACKEND_KERNEL) {
+		t->st.reasm_to_kernel++;
+		xs_wk_emit(t, frame, &pkt, &to_stack);
+	} else {
 		xs_wk_inbound(t, frame, &pkt, slot);
+	}
 }
 
 void xs_reasm_fragment(struct xs_wthread *t, uint64_t base, struct xs_pkt *pkt)

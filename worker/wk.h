@@ -137,6 +137,7 @@ struct xs_wsock {
 
 struct xs_wstats {
 	uint64_t rx, tx;
+	uint64_t reasm_to_kernel;	/* reassembled, for a kernel-backend SA */
 	uint64_t drops[XS_DROP__MAX];
 };
 

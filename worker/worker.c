@@ -215,6 +215,8 @@ void xs_worker_stats(struct xs_worker *w, struct xs_worker_stats *out)
 
 		out->rx += __atomic_load_n(&s->rx, __ATOMIC_RELAXED);
 		out->tx += __atomic_load_n(&s->tx, __ATOMIC_RELAXED);
+		out->reasm_to_kernel += __atomic_load_n(&s->reasm_to_kernel,
+							__ATOMIC_RELAXED);
 		for (i = 0; i < XS_DROP__MAX; i++)
 			out->drops[i] += __atomic_load_n(&s->drops[i],
 							 __ATOMIC_RELAXED);

@@ -97,6 +97,8 @@ struct xs_worker_stats {
 	/* Frames the kernel dropped before the worker saw them: */
 	uint64_t xsk_rx_dropped;		/* no free frame in a fill ring */
 	uint64_t xsk_rx_ring_full;		/* an RX ring was full */
+	/* Reassembled outer fragments handed to the stack (kernel SA): */
+	uint64_t reasm_to_kernel;
 };
 void xs_worker_stats(struct xs_worker *w, struct xs_worker_stats *out);
 
